@@ -1,0 +1,196 @@
+"""The Rasa agent, loaded in-process on a thread and event loop of its own.
+
+A Rasa turn is CPU-bound and blocks its event loop for tens of milliseconds (more on a
+5,000-character paste); Rasa's SQL tracker store is synchronous as well. Keeping the agent on its
+own loop means the aiohttp loop that acknowledges webhooks and serves /healthz never waits for
+a turn. Coroutines cross between the loops with `run_coroutine_threadsafe`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import TrackerStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What one user message produced: the replies and what the NLU understood."""
+
+    replies: list[dict[str, Any]]
+    intent: str | None
+    confidence: float
+    ranking: list[dict[str, Any]] = field(default_factory=list)
+    latency_ms: float = 0.0
+    fallback: bool = False
+
+
+class AssistantNotReady(RuntimeError):
+    """The model is not loaded (yet, or it failed to load)."""
+
+
+TrackerStoreFactory = Callable[[Any], "TrackerStore"]
+
+
+class AssistantRunner:
+    """Owns the agent thread. `start()` loads the model there; `turn()` runs one message."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        tracker_store_factory: TrackerStoreFactory | None = None,
+        lock_wait_s: float = 0.02,
+    ) -> None:
+        self.model_path = model_path
+        self._tracker_store_factory = tracker_store_factory
+        self._lock_wait_s = lock_wait_s
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._agent: Agent | None = None
+        self.load_error: BaseException | None = None
+        self.load_seconds: float | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._agent is not None and self._agent.is_ready()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start_thread(self) -> None:
+        if self._thread is not None:
+            return
+        loop = asyncio.new_event_loop()
+        started = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(started.set)
+            loop.run_forever()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=run, name="rasa-agent", daemon=True)
+        self._thread.start()
+        started.wait()
+
+    async def load(self) -> None:
+        """Load the model on the agent loop; await from any loop."""
+        self.start_thread()
+        try:
+            await self._call(self._load())
+        except BaseException as exc:
+            self.load_error = exc
+            raise
+
+    async def _load(self) -> None:
+        from bot.engine.rasa_env import prepare_rasa_environment
+
+        prepare_rasa_environment()
+        from rasa.core.agent import Agent
+
+        from bot.engine.inprocess_actions import InProcessActionEndpoint
+
+        if not self.model_path.exists():
+            raise FileNotFoundError(f"no trained model at {self.model_path}; run `make train`")
+        started = time.perf_counter()
+        agent = Agent.load(str(self.model_path), action_endpoint=InProcessActionEndpoint())
+        if self._tracker_store_factory is not None:
+            # The tracker store needs the domain, known only once the model is loaded.
+            store = self._tracker_store_factory(agent.domain)
+            agent.tracker_store = store
+            if agent.processor is not None:
+                agent.processor.tracker_store = store
+        self._agent = agent
+        self.load_seconds = time.perf_counter() - started
+        log.info("model loaded in %.1f s from %s", self.load_seconds, self.model_path.name)
+
+    async def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        await asyncio.get_running_loop().run_in_executor(None, thread.join, 10)
+        self._loop = self._thread = None
+
+    # -- turns ---------------------------------------------------------------------------------
+
+    async def turn(
+        self, sender_id: str, text: str, *, metadata: dict[str, Any] | None = None
+    ) -> TurnResult:
+        """Handle one user message in the conversation `sender_id`; return replies and NLU."""
+        if not self.ready:
+            raise AssistantNotReady("the model is not loaded")
+        return await self._call(self._turn(sender_id, text, metadata or {}))
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """NLU only: intent, confidence and ranking for `text`."""
+        if not self.ready:
+            raise AssistantNotReady("the model is not loaded")
+        return await self._call(self._parse(text))
+
+    async def _parse(self, text: str) -> dict[str, Any]:
+        assert self._agent is not None
+        return await self._agent.parse_message(text)
+
+    async def _turn(self, sender_id: str, text: str, metadata: dict[str, Any]) -> TurnResult:
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+        agent = self._agent
+        assert agent is not None and agent.processor is not None
+        started = time.perf_counter()
+        channel = CollectingOutputChannel()
+        message = UserMessage(text, channel, sender_id, metadata=metadata)
+        processor = agent.processor
+        # Same steps as Agent.handle_message/MessageProcessor.handle_message, kept here so the
+        # parsed intent comes back with the replies without reading the tracker again.
+        async with agent.lock_store.lock(sender_id, wait_time_in_seconds=self._lock_wait_s):
+            tracker = await processor.log_message(message, should_save_tracker=False)
+            tracker = await processor.run_action_extract_slots(channel, tracker)
+            await processor._run_prediction_loop(channel, tracker)
+            await processor.run_anonymization_pipeline(tracker)
+            await processor.save_tracker(tracker)
+        parse_data = tracker.latest_message.parse_data if tracker.latest_message else {}
+        intent = (parse_data.get("intent") or {}).get("name")
+        confidence = float((parse_data.get("intent") or {}).get("confidence") or 0.0)
+        return TurnResult(
+            replies=list(channel.messages),
+            intent=intent,
+            confidence=confidence,
+            ranking=list(parse_data.get("intent_ranking") or [])[:5],
+            latency_ms=(time.perf_counter() - started) * 1000,
+            fallback=intent in FALLBACK_INTENTS,
+        )
+
+    async def run(self, fn: Callable[[Agent], Awaitable[T]]) -> T:
+        """Run `fn(agent)` on the agent loop (for admin tasks such as erasing a tracker)."""
+        if self._agent is None:
+            raise AssistantNotReady("the model is not loaded")
+        agent = self._agent
+
+        async def call() -> T:
+            return await fn(agent)
+
+        return await self._call(call())
+
+    async def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        if self._loop is None:
+            coro.close()
+            raise AssistantNotReady("the agent thread is not running")
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        return await asyncio.wrap_future(future)

@@ -1,0 +1,78 @@
+"""VietnameseTokenizer: a Rasa tokenizer whose token lemmas are folded and de-abbreviated.
+
+The surface text stays in `token.text` (and the message text is untouched); the lemma holds the
+lower-cased, accent-folded form with teencode expanded, so "chuyển đổi số", "chuyen doi so" and
+"cdso" share the features of CountVectorsFeaturizer (which reads lemmas by default). An
+abbreviation that stands for several words becomes several tokens over the same span.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import regex
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.teencode import expand
+from bot.nlu.text import fold, normalize
+
+# Words: letters (any script) and digits, keeping in-word dots/slashes so "tinnhiemmang.vn",
+# "06/QĐ-TTg" and "10/10" stay one token. Emoji are dropped; a message of only emoji becomes one
+# placeholder token so the classifier still sees something.
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:[./\-@_:][\p{L}\p{M}\p{N}]+)*")
+EMOJI_TOKEN = "__emoji__"
+EMPTY_TOKEN = "__empty__"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class VietnameseTokenizer(Tokenizer):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+            # Longest text (in characters) that is tokenised; the rest of a huge paste adds
+            # nothing to intent detection and only costs time.
+            "max_chars": 2000,
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> VietnameseTokenizer:
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        text = message.get(attribute) or ""
+        if attribute != TEXT:
+            # Intent/action names: plain whitespace split, as the stock tokenizer does.
+            return self._convert_words_to_tokens(text.split() or [text], text)
+        return tokenize_text(text, self._config.get("max_chars", 2000))
+
+
+def tokenize_text(text: str, max_chars: int = 2000) -> list[Token]:
+    # NFC and tone placement change neither length nor offsets for NFC input; for NFD input
+    # offsets refer to the normalised text, which is what the rest of the pipeline sees anyway.
+    surface = normalize(text[:max_chars])
+    matches = list(_WORD.finditer(surface))
+    if not matches:
+        placeholder = EMOJI_TOKEN if surface.strip() else EMPTY_TOKEN
+        return [Token(surface or " ", 0, max(len(surface), 1), lemma=placeholder)]
+    folded = [fold(m.group(0)) for m in matches]
+    tokens: list[Token] = []
+    for match, words in zip(matches, expand(folded)):
+        for word in words:
+            tokens.append(Token(match.group(0), match.start(), match.end(), lemma=word))
+    return tokens

@@ -1,0 +1,177 @@
+"""Settings read from the environment (and `.env` in development).
+
+`Settings.from_env` takes any mapping so tests never touch `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com/v21.0"
+DEFAULT_ZALO_API_URL = "https://openapi.zalo.me"
+DEFAULT_ZALO_OAUTH_URL = "https://oauth.zaloapp.com"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the assistant cannot use."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _str(env: Mapping[str, str], name: str, default: str = "") -> str:
+    return env.get(name, "").strip() or default
+
+
+def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    path = Path(raw)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+@dataclass(frozen=True)
+class FacebookSettings:
+    app_secret: str = field(default="", repr=False)
+    verify_token: str = field(default="", repr=False)
+    page_access_token: str = field(default="", repr=False)
+    graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.app_secret and self.verify_token and self.page_access_token)
+
+    @property
+    def missing(self) -> list[str]:
+        names = {
+            "FACEBOOK_APP_SECRET": self.app_secret,
+            "FACEBOOK_VERIFY_TOKEN": self.verify_token,
+            "FACEBOOK_PAGE_ACCESS_TOKEN": self.page_access_token,
+        }
+        return [name for name, value in names.items() if not value]
+
+
+@dataclass(frozen=True)
+class ZaloSettings:
+    app_id: str = ""
+    app_secret: str = field(default="", repr=False)
+    oa_secret_key: str = field(default="", repr=False)
+    access_token: str = field(default="", repr=False)
+    refresh_token: str = field(default="", repr=False)
+    api_url: str = DEFAULT_ZALO_API_URL
+    oauth_url: str = DEFAULT_ZALO_OAUTH_URL
+
+    @property
+    def enabled(self) -> bool:
+        # Tokens may also come from the database (pasted by an admin), so only the
+        # webhook secrets decide whether the channel is on.
+        return bool(self.app_id and self.app_secret and self.oa_secret_key)
+
+    @property
+    def missing(self) -> list[str]:
+        names = {
+            "ZALO_APP_ID": self.app_id,
+            "ZALO_APP_SECRET": self.app_secret,
+            "ZALO_OA_SECRET_KEY": self.oa_secret_key,
+        }
+        return [name for name, value in names.items() if not value]
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = ""
+    redis_url: str = ""
+    pseudonym_key: str = field(default="", repr=False)
+    admin_password: str = field(default="", repr=False)
+    model_path: Path = PROJECT_ROOT / "models" / "assistant.tar.gz"
+    var_dir: Path = PROJECT_ROOT / "var"
+    log_level: str = "INFO"
+    # Largest request body accepted by any route; bigger ones get 413.
+    max_body_bytes: int = 256 * 1024
+    # Longest user message passed to the NLU; longer pastes are cut (the reply says so).
+    max_message_chars: int = 5000
+    turn_timeout_s: float = 30.0
+    facebook: FacebookSettings = FacebookSettings()
+    zalo: ZaloSettings = ZaloSettings()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        var_dir = _path(env, "VAR_DIR", PROJECT_ROOT / "var")
+        database_url = _str(env, "DATABASE_URL") or f"sqlite+aiosqlite:///{var_dir / 'assistant.db'}"
+        if not database_url.startswith(("sqlite", "postgresql")):
+            raise SettingsError("DATABASE_URL must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+        log_level = _str(env, "LOG_LEVEL", "INFO").upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+        return cls(
+            host=_str(env, "HOST", "127.0.0.1"),
+            port=_int(env, "PORT", 8080, low=0, high=65535),
+            database_url=database_url,
+            redis_url=_str(env, "REDIS_URL"),
+            pseudonym_key=_str(env, "PSEUDONYM_KEY"),
+            admin_password=_str(env, "ADMIN_PASSWORD"),
+            model_path=_path(env, "MODEL_PATH", PROJECT_ROOT / "models" / "assistant.tar.gz"),
+            var_dir=var_dir,
+            log_level=log_level,
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 256 * 1024, low=1024, high=16 * 1024 * 1024),
+            max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 5000, low=100, high=100_000),
+            turn_timeout_s=_float(env, "TURN_TIMEOUT_S", 30.0, low=1.0, high=600.0),
+            facebook=FacebookSettings(
+                app_secret=_str(env, "FACEBOOK_APP_SECRET"),
+                verify_token=_str(env, "FACEBOOK_VERIFY_TOKEN"),
+                page_access_token=_str(env, "FACEBOOK_PAGE_ACCESS_TOKEN"),
+                graph_url=_str(env, "FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL).rstrip("/"),
+            ),
+            zalo=ZaloSettings(
+                app_id=_str(env, "ZALO_APP_ID"),
+                app_secret=_str(env, "ZALO_APP_SECRET"),
+                oa_secret_key=_str(env, "ZALO_OA_SECRET_KEY"),
+                access_token=_str(env, "ZALO_ACCESS_TOKEN"),
+                refresh_token=_str(env, "ZALO_REFRESH_TOKEN"),
+                api_url=_str(env, "ZALO_API_URL", DEFAULT_ZALO_API_URL).rstrip("/"),
+                oauth_url=_str(env, "ZALO_OAUTH_URL", DEFAULT_ZALO_OAUTH_URL).rstrip("/"),
+            ),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_dotenv_file(path: Path | None = None) -> None:
+    """Read `.env` into the process environment without overriding what is already set."""
+    from dotenv import load_dotenv
+
+    load_dotenv(path or PROJECT_ROOT / ".env", override=False)
