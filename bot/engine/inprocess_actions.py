@@ -8,6 +8,7 @@ events) without an HTTP hop or a second server to start.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from rasa.utils.endpoints import EndpointConfig
@@ -19,7 +20,10 @@ class InProcessActionEndpoint(EndpointConfig):
     def __init__(self, package: str = "actions") -> None:
         super().__init__(url="inprocess://actions")
         self.executor = ActionExecutor()
-        self.executor.register_package(package)
+        with warnings.catch_warnings():
+            # rasa_sdk imports the package with the deprecated load_module() API.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.executor.register_package(package)
 
     async def request(
         self,

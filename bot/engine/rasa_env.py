@@ -34,9 +34,6 @@ def prepare_rasa_environment(log_level: str = "WARNING") -> None:
     root = str(PROJECT_ROOT)
     if root not in sys.path:
         sys.path.insert(0, root)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning)
 
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
@@ -46,6 +43,9 @@ def prepare_rasa_environment(log_level: str = "WARNING") -> None:
     configure_logging_and_warnings(level, warn_only_once=True, filter_repeated_logs=True)
     configure_structlog(level)
     setup_tf_environment()
-    for noisy in ("rasa", "tensorflow", "absl", "apscheduler", "matplotlib", "sanic"):
+    # Rasa's own set-up resets warning filters; library deprecations are not the user's concern.
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category)
+    for noisy in ("rasa", "rasa_sdk", "tensorflow", "absl", "apscheduler", "matplotlib", "sanic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     _prepared = True

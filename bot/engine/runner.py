@@ -12,6 +12,7 @@ import asyncio
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,7 +110,10 @@ class AssistantRunner:
         if not self.model_path.exists():
             raise FileNotFoundError(f"no trained model at {self.model_path}; run `make train`")
         started = time.perf_counter()
-        agent = Agent.load(str(self.model_path), action_endpoint=InProcessActionEndpoint())
+        with warnings.catch_warnings():
+            # pykwalify (domain validation) uses the deprecated load_module(); not our concern.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            agent = Agent.load(str(self.model_path), action_endpoint=InProcessActionEndpoint())
         if self._tracker_store_factory is not None:
             # The tracker store needs the domain, known only once the model is loaded.
             store = self._tracker_store_factory(agent.domain)

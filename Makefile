@@ -1,0 +1,74 @@
+# Khánh Hòa digital-transformation assistant.
+#   make run    set up (venv, install, train if the data changed) and start on http://127.0.0.1:8080
+#   make test   the same set-up, then data validation, pytest and the Rasa story tests
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+MODEL  := models/assistant.tar.gz
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install train run test test-unit validate story-test lint format nlu-report lock clean
+
+help:
+	@echo "make run        start the assistant (web chat on http://127.0.0.1:8080)"
+	@echo "make test       run every test"
+	@echo "make install    create .venv and install the locked dependencies"
+	@echo "make train      train the model if config, domain or data changed"
+	@echo "make lint       ruff + mypy"
+	@echo "make nlu-report accuracy on the held-out test set"
+
+$(PY):
+	@py=$$(scripts/find-python.sh) && echo "creating $(VENV) with $$py" && "$$py" -m venv $(VENV)
+
+# Reinstall only when the dependency list or the lock changed.
+$(STAMP): pyproject.toml requirements/constraints.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip>=23,<25" "setuptools>=65,<71" wheel
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# `bot train` compares a fingerprint of config, domain, data and NLU code with the last model's;
+# an unchanged project is not retrained.
+train: install
+	$(PY) -m bot train
+
+run: train
+	$(PY) -m bot run
+
+validate: install
+	$(PY) -m rasa data validate --domain domain.yml --data nlu_data --config config.yml --fail-on-warnings
+
+test-unit: train
+	$(PY) -m pytest -q
+
+story-test: train
+	$(PY) -m rasa test core --model $(MODEL) --stories tests/test_stories.yml \
+	  --out results/stories --fail-on-prediction-errors
+
+test: train validate test-unit story-test
+
+lint: install
+	$(PY) -m ruff check bot actions tests benchmarks
+	$(PY) -m ruff format --check bot actions tests benchmarks
+	$(PY) -m mypy bot actions
+
+format: install
+	$(PY) -m ruff format bot actions tests benchmarks
+	$(PY) -m ruff check --fix bot actions tests benchmarks
+
+nlu-report: train
+	$(PY) -m benchmarks.nlu_report
+
+lock: $(PY)
+	$(PY) -m pip freeze --exclude-editable | grep -v '^khanhhoa' > requirements/constraints.txt.new
+	mv requirements/constraints.txt.new requirements/constraints.txt
+
+clean:
+	rm -rf models results .pytest_cache .mypy_cache .ruff_cache

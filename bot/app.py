@@ -1,0 +1,108 @@
+"""The aiohttp application factory: routes, resources and background work in cleanup contexts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from bot import keys
+from bot.db.engine import create_engine
+from bot.db.migrate import upgrade
+from bot.engine.runner import AssistantRunner
+from bot.engine.stores import sql_tracker_store
+from bot.engine.topics import TopicMap
+from bot.privacy import resolve_pseudonym_key
+from bot.recording import TurnRecorder
+from bot.settings import Settings
+from bot.web import health, webchat
+from bot.web.errors import error_middleware
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    runner: AssistantRunner | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> web.Application:
+    """Build the app. `runner` may be injected (tests share one loaded model across apps)."""
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app[keys.settings_key] = settings
+    app[keys.clock_key] = clock
+    app[keys.topics_key] = TopicMap.load()
+    app[keys.pseudonym_key_key] = resolve_pseudonym_key(settings.pseudonym_key, settings.var_dir)
+    app.cleanup_ctx.append(_database_ctx)
+    app.cleanup_ctx.append(_assistant_ctx(runner))
+    app.on_startup.append(_announce_channels)
+    health.setup(app)
+    webchat.setup(app)
+    return app
+
+
+async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
+    url = app[keys.settings_key].database_url
+    # Idempotent and quick when the schema is current; runs before anything touches a table.
+    await asyncio.to_thread(upgrade, url)
+    engine = create_engine(url)
+    app[keys.db_key] = engine
+    app[keys.recorder_key] = TurnRecorder(engine, app[keys.clock_key])
+    yield
+    await engine.dispose()
+
+
+def _assistant_ctx(
+    injected: AssistantRunner | None,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        settings = app[keys.settings_key]
+        if injected is not None:
+            app[keys.runner_key] = injected
+            if not injected.ready:
+                app[keys.load_task_key] = asyncio.create_task(_load(injected))
+            yield
+            return
+        runner = AssistantRunner(
+            settings.model_path,
+            tracker_store_factory=lambda domain: sql_tracker_store(settings.database_url, domain),
+        )
+        app[keys.runner_key] = runner
+        # Load in the background: the server listens at once, /healthz answers, /readyz says
+        # 503 until the model is in memory.
+        task = asyncio.create_task(_load(runner))
+        app[keys.load_task_key] = task
+        yield
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await runner.stop()
+
+    return ctx
+
+
+async def _load(runner: AssistantRunner) -> None:
+    try:
+        await runner.load()
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.error("the model could not be loaded: %s", exc)
+
+
+async def _announce_channels(app: web.Application) -> None:
+    settings = app[keys.settings_key]
+    log.info("web chat on: GET / and POST /webhooks/web")
+    for name, channel in (("facebook", settings.facebook), ("zalo", settings.zalo)):
+        if channel.enabled:
+            log.info("channel %s on", name)
+        else:
+            log.info("channel %s off: %s unset", name, ", ".join(channel.missing))

@@ -1,0 +1,224 @@
+"""Command line: `python -m bot run | train | ask | chat | db upgrade`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bot.settings import PROJECT_ROOT, Settings, SettingsError, load_dotenv_file
+
+log = logging.getLogger("bot")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from bot.logging_setup import configure_logging
+
+    load_dotenv_file()
+    settings = Settings.from_env()
+    configure_logging(getattr(args, "log_level", None) or settings.log_level)
+    return settings
+
+
+# -- run -----------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    settings = _settings(args)
+    if args.host:
+        settings = replace(settings, host=args.host)
+    if args.port is not None:
+        settings = replace(settings, port=args.port)
+    if not settings.model_path.exists():
+        log.error("no model at %s: run `make train` first", settings.model_path)
+        return 2
+    app = create_app(settings)
+    log.info("starting on http://%s:%d", settings.host, settings.port)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=10.0,
+        handle_signals=True,
+    )
+    log.info("stopped")
+    return 0
+
+
+# -- train ---------------------------------------------------------------------------------
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.training import train
+
+    settings = _settings(args)
+    model = Path(args.out) if args.out else settings.model_path
+    config = Path(args.config) if args.config else PROJECT_ROOT / "config.yml"
+    trained = train(model, config=config, force=args.force)
+    print(f"{'trained' if trained else 'up to date'}: {model}")
+    return 0
+
+
+# -- ask / chat ----------------------------------------------------------------------------
+
+
+def _reply_dicts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from bot.conversation import replies_from_rasa
+
+    return [r.as_dict() for r in replies_from_rasa(messages)]
+
+
+async def _ask(settings: Settings, texts: list[str], as_json: bool) -> None:
+    from bot.engine.runner import AssistantRunner
+    from bot.engine.topics import TopicMap
+
+    runner = AssistantRunner(settings.model_path)
+    topics = TopicMap.load()
+    await runner.load()
+    try:
+        for text in texts:
+            # A fresh conversation per utterance: "what a new conversation would be answered".
+            result = await runner.turn(f"cli:{uuid.uuid4().hex}", text)
+            replies = _reply_dicts(result.replies)
+            if as_json:
+                record = {
+                    "text": text,
+                    "intent": result.intent,
+                    "confidence": round(result.confidence, 4),
+                    "topic": topics.topic_of(result.intent, fallback=result.fallback),
+                    "replies": replies,
+                }
+                print(json.dumps(record, ensure_ascii=False), flush=True)
+            else:
+                _print_replies(replies)
+    finally:
+        await runner.stop()
+
+
+def _print_replies(replies: list[dict[str, Any]]) -> None:
+    for reply in replies:
+        print(reply["text"])
+        for button in reply["buttons"]:
+            print(f"  [{button['title']}]")
+        print()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    texts: list[str] = []
+    if args.file:
+        source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+        with source:
+            texts = [line.strip() for line in source if line.strip()]
+    if args.text:
+        texts.append(" ".join(args.text))
+    if not texts:
+        print("Nothing to ask: give TEXT or --file F", file=sys.stderr)
+        return 2
+    asyncio.run(_ask(settings, texts, args.json))
+    return 0
+
+
+async def _chat(settings: Settings) -> None:
+    from bot.engine.runner import AssistantRunner
+
+    runner = AssistantRunner(settings.model_path)
+    print("Đang tải mô hình...", flush=True)
+    await runner.load()
+    sender = f"cli:{uuid.uuid4().hex}"
+    print("Trợ lý chuyển đổi số Khánh Hòa. Gõ câu hỏi, Ctrl+D để thoát.\n")
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            line = await loop.run_in_executor(None, _read_line)
+            if line is None:
+                break
+            if not line.strip():
+                continue
+            result = await runner.turn(sender, line.strip())
+            _print_replies(_reply_dicts(result.replies))
+    finally:
+        await runner.stop()
+
+
+def _read_line() -> str | None:
+    try:
+        return input("Bạn: ")
+    except EOFError:
+        return None
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    try:
+        asyncio.run(_chat(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+# -- db ------------------------------------------------------------------------------------
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    settings = _settings(args)
+    upgrade(settings.database_url, args.revision)
+    print(f"database at revision {args.revision}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start the server (web chat, webhooks, admin)")
+    run.add_argument("--host")
+    run.add_argument("--port", type=int)
+    run.set_defaults(func=cmd_run)
+
+    train = sub.add_parser("train", help="train the model if its inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if up to date")
+    train.add_argument("--config", help="pipeline config (default config.yml)")
+    train.add_argument("--out", help="model file (default models/assistant.tar.gz)")
+    train.set_defaults(func=cmd_train)
+
+    ask = sub.add_parser("ask", help="answer utterances from the command line")
+    ask.add_argument("text", nargs="*")
+    ask.add_argument("--json", action="store_true", help="one JSON object per utterance")
+    ask.add_argument("--file", help="one utterance a line ('-' for stdin)")
+    ask.set_defaults(func=cmd_ask)
+
+    chat = sub.add_parser("chat", help="interactive chat in the terminal")
+    chat.set_defaults(func=cmd_chat)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2

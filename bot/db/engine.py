@@ -1,0 +1,63 @@
+"""Database engines: the gateway's async engine and the URLs Alembic and Rasa need.
+
+One database holds the gateway's tables and Rasa's tracker store (Rasa's table is `events`,
+a name our tables never use). SQLite (the default) runs in WAL mode so Rasa's synchronous
+writes on the agent thread and the gateway's async writes do not block each other's reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def ensure_sqlite_dir(url: str | URL) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: str) -> AsyncEngine:
+    ensure_sqlite_dir(url)
+    kwargs: dict[str, Any] = {"future": True}
+    if make_url(url).get_backend_name() == "postgresql":
+        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", apply_sqlite_pragmas)
+    return engine
+
+
+async def ping(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:  # any driver error means "not ready"
+        return False
+    return True
+
+
+def sync_url(url: str) -> URL:
+    """The same database for synchronous drivers (Alembic, Rasa's SQLTrackerStore)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite")
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg2")
+    raise ValueError(f"unsupported database {backend!r}")

@@ -1,0 +1,42 @@
+"""Pseudonymous user references.
+
+`user_ref = HMAC-SHA256(PSEUDONYM_KEY, "channel:page_or_oa:platform_id")`: stable for one person
+on one page, not reversible without the key, and not enumerable the way a plain hash of a phone
+or a Facebook id would be. The key lives in the environment; in development, when it is unset,
+a random key is created once under var/ (never committed) so references stay stable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+REF_LENGTH = 32  # hex characters: 128 bits, plenty against collisions among millions of users
+
+
+def user_ref(key: bytes, channel: str, page_id: str, platform_id: str) -> str:
+    message = f"{channel}:{page_id}:{platform_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:REF_LENGTH]
+
+
+def resolve_pseudonym_key(configured: str, var_dir: Path) -> bytes:
+    if configured:
+        return configured.encode()
+    path = var_dir / "pseudonym.key"
+    if path.exists():
+        return path.read_text().strip().encode()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Created with owner-only permissions: the key de-pseudonymises nothing by itself, but it
+    # must not leak alongside the database.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    log.warning("PSEUDONYM_KEY is unset: generated a development key in %s", path)
+    return key.encode()

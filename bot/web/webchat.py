@@ -1,0 +1,55 @@
+"""The web chat: a static page at `/` and its JSON endpoint `POST /webhooks/web`.
+
+`{"sender": "...", "message": "..."}` -> `{"replies": [{"text": ..., "buttons": [...]}]}`.
+The sender id is chosen by the browser (random, kept in localStorage); it is pseudonymised like
+any platform id before it reaches Rasa or the database.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.conversation import handle_message
+from bot.engine.runner import AssistantNotReady
+from bot.web.errors import json_error
+
+STATIC_DIR = Path(__file__).parent / "static"
+_SENDER = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def web_message(request: web.Request) -> web.Response:
+    if request.content_type != "application/json":
+        return json_error(415, "Cần gửi JSON (Content-Type: application/json).")
+    try:
+        payload = await request.json()
+    except ValueError:
+        return json_error(400, "Nội dung không phải JSON hợp lệ.")
+    if not isinstance(payload, dict):
+        return json_error(400, "Cần một đối tượng JSON có 'sender' và 'message'.")
+    sender, message = payload.get("sender"), payload.get("message")
+    if not isinstance(sender, str) or not _SENDER.match(sender):
+        return json_error(400, "'sender' phải là chuỗi 1-128 ký tự (chữ, số, _ . : -).")
+    if not isinstance(message, str):
+        return json_error(400, "'message' phải là chuỗi.")
+    try:
+        outcome = await handle_message(
+            request.app, channel="web", page_id="web", platform_id=sender, text=message
+        )
+    except AssistantNotReady:
+        response = json_error(503)
+        response.headers["Retry-After"] = "5"
+        return response
+    return web.json_response({"replies": [r.as_dict() for r in outcome.replies]})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/", index)
+    app.router.add_post("/webhooks/web", web_message)
+    app.router.add_static("/static/", STATIC_DIR, name="static", append_version=True)
