@@ -50,7 +50,7 @@ test-unit: train
 
 story-test: train
 	$(PY) -m rasa test core --model $(MODEL) --stories tests/test_stories.yml \
-	  --out results/stories --fail-on-prediction-errors
+	  --out results/stories --e2e --fail-on-prediction-errors
 
 test: train validate test-unit story-test
 

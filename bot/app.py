@@ -43,7 +43,7 @@ def create_app(
     app[keys.pseudonym_key_key] = resolve_pseudonym_key(settings.pseudonym_key, settings.var_dir)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_assistant_ctx(runner))
-    app.on_startup.append(_announce_channels)
+    app.cleanup_ctx.append(_announce_channels)
     health.setup(app)
     webchat.setup(app)
     return app
@@ -98,7 +98,7 @@ async def _load(runner: AssistantRunner) -> None:
         log.error("the model could not be loaded: %s", exc)
 
 
-async def _announce_channels(app: web.Application) -> None:
+async def _announce_channels(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.settings_key]
     log.info("web chat on: GET / and POST /webhooks/web")
     for name, channel in (("facebook", settings.facebook), ("zalo", settings.zalo)):
@@ -106,3 +106,4 @@ async def _announce_channels(app: web.Application) -> None:
             log.info("channel %s on", name)
         else:
             log.info("channel %s off: %s unset", name, ", ".join(channel.missing))
+    yield

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -163,10 +164,8 @@ def _read_line() -> str | None:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_chat(settings))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -15,8 +15,8 @@ from bot.recording import TurnRecorder
 from bot.settings import Settings
 
 settings_key = web.AppKey("settings", Settings)
-clock_key = web.AppKey("clock", Callable[[], datetime])
-db_key = web.AppKey("db", AsyncEngine)
+clock_key: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
+db_key: web.AppKey[AsyncEngine] = web.AppKey("db")
 runner_key = web.AppKey("runner", AssistantRunner)
 topics_key = web.AppKey("topics", TopicMap)
 recorder_key = web.AppKey("recorder", TurnRecorder)

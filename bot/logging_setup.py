@@ -8,6 +8,9 @@ import sys
 
 def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
+    # Our own loggers carry the level themselves: Rasa resets the root level while loading.
+    for name in ("bot", "actions", "benchmarks"):
+        logging.getLogger(name).setLevel(level)
     if getattr(root, "_khdx_configured", False):
         root.setLevel(level)
         return

@@ -19,7 +19,9 @@ class TurnRecorder:
         self.engine = engine
         self.clock = clock
 
-    async def record(self, channel: str, user_ref: str | None, topic: str, result: TurnResult) -> None:
+    async def record(
+        self, channel: str, user_ref: str | None, topic: str, result: TurnResult
+    ) -> None:
         try:
             async with self.engine.begin() as conn:
                 await conn.execute(

@@ -129,12 +129,18 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         var_dir = _path(env, "VAR_DIR", PROJECT_ROOT / "var")
-        database_url = _str(env, "DATABASE_URL") or f"sqlite+aiosqlite:///{var_dir / 'assistant.db'}"
+        database_url = (
+            _str(env, "DATABASE_URL") or f"sqlite+aiosqlite:///{var_dir / 'assistant.db'}"
+        )
         if not database_url.startswith(("sqlite", "postgresql")):
-            raise SettingsError("DATABASE_URL must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+            raise SettingsError(
+                "DATABASE_URL must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL"
+            )
         log_level = _str(env, "LOG_LEVEL", "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+            raise SettingsError(
+                f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}"
+            )
         return cls(
             host=_str(env, "HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8080, low=0, high=65535),
@@ -145,7 +151,9 @@ class Settings:
             model_path=_path(env, "MODEL_PATH", PROJECT_ROOT / "models" / "assistant.tar.gz"),
             var_dir=var_dir,
             log_level=log_level,
-            max_body_bytes=_int(env, "MAX_BODY_BYTES", 256 * 1024, low=1024, high=16 * 1024 * 1024),
+            max_body_bytes=_int(
+                env, "MAX_BODY_BYTES", 256 * 1024, low=1024, high=16 * 1024 * 1024
+            ),
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 5000, low=100, high=100_000),
             turn_timeout_s=_float(env, "TURN_TIMEOUT_S", 30.0, low=1.0, high=600.0),
             facebook=FacebookSettings(

@@ -25,7 +25,9 @@ def _input_files(root: Path, config: Path) -> list[Path]:
         path = config if name == "config.yml" else root / name
         if path.is_dir():
             files.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix in {".yml", ".yaml", ".py"}
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix in {".yml", ".yaml", ".py"}
             )
         elif path.exists():
             files.append(path)

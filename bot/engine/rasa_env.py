@@ -35,6 +35,8 @@ def prepare_rasa_environment(log_level: str = "WARNING") -> None:
     if root not in sys.path:
         sys.path.insert(0, root)
 
+    _quiet_warnings()
+    root_level = logging.getLogger().level
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
     from rasa.utils.tensorflow.environment import setup_tf_environment
@@ -42,10 +44,18 @@ def prepare_rasa_environment(log_level: str = "WARNING") -> None:
     level = logging.getLevelName(log_level)
     configure_logging_and_warnings(level, warn_only_once=True, filter_repeated_logs=True)
     configure_structlog(level)
+    _quiet_warnings()
     setup_tf_environment()
-    # Rasa's own set-up resets warning filters; library deprecations are not the user's concern.
-    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning, UserWarning):
-        warnings.filterwarnings("ignore", category=category)
+    import rasa.core.agent  # noqa: F401  (its imports add a "once" filter for deprecations)
+
+    _quiet_warnings()  # again: Rasa's set-up and imports add filters of their own
+    logging.getLogger().setLevel(root_level)
     for noisy in ("rasa", "rasa_sdk", "tensorflow", "absl", "apscheduler", "matplotlib", "sanic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     _prepared = True
+
+
+def _quiet_warnings() -> None:
+    """Library deprecation notices are not the operator's concern; keep stderr readable."""
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category)

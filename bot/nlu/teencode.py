@@ -18,21 +18,152 @@ from bot.nlu.text import fold
 
 DICTIONARY_FILE = Path(__file__).parent / "data" / "teencode.yml"
 
-_REGISTRATION = {"vneid", "tai", "khoan", "acc", "muc", "ho", "so", "hso", "o", "dau", "the", "nao",
-                 "ntn", "online", "truc", "tuyen", "dinh", "danh", "sim", "tham", "gia", "thi",
-                 "nhan", "ban", "tin", "cho", "con", "tre", "em", "lai", "xe"}
-_PASSWORD = {"quen", "doi", "dat", "lay", "mat", "lo", "nhap", "sai", "reset", "khoi", "phuc",
-             "manh", "yeu", "vneid", "facebook", "zalo", "fb", "zl", "email", "gmail", "ngan",
-             "hang", "tai", "khoan", "otp"}
-_ACCOUNT = {"facebook", "fb", "zalo", "zl", "ngan", "hang", "vneid", "bi", "hack", "khoa", "mat",
-            "dang", "nhap", "cua", "toi", "minh", "em", "lay", "cap", "ao", "gia", "so", "mat",
-            "khau", "mk"}
-_TRANSFER = {"tien", "ngan", "hang", "stk", "so", "tai", "khoan", "chuyen", "khoan", "cho", "nhan",
-             "tr", "trieu", "k", "nghin", "lua", "dao", "gap", "ngay", "vao"}
-_HOW_MUCH_AFTER = {"tien", "tuoi", "lau", "ngay", "phi", "dong", "k", "nghin", "trieu", "tr",
-                   "nguoi", "xa", "phuong", "cau", "diem", "buoc", "thoi", "gian"}
-_FILE = {"nop", "dich", "vu", "cong", "tra", "cuu", "ma", "online", "truc", "tuyen", "giay", "to",
-         "thu", "tuc", "dvc", "ho", "so"}
+_REGISTRATION = {
+    "vneid",
+    "tai",
+    "khoan",
+    "acc",
+    "muc",
+    "ho",
+    "so",
+    "hso",
+    "o",
+    "dau",
+    "the",
+    "nao",
+    "ntn",
+    "online",
+    "truc",
+    "tuyen",
+    "dinh",
+    "danh",
+    "sim",
+    "tham",
+    "gia",
+    "thi",
+    "nhan",
+    "ban",
+    "tin",
+    "cho",
+    "con",
+    "tre",
+    "em",
+    "lai",
+    "xe",
+}
+_PASSWORD = {
+    "quen",
+    "doi",
+    "dat",
+    "lay",
+    "mat",
+    "lo",
+    "nhap",
+    "sai",
+    "reset",
+    "khoi",
+    "phuc",
+    "manh",
+    "yeu",
+    "vneid",
+    "facebook",
+    "zalo",
+    "fb",
+    "zl",
+    "email",
+    "gmail",
+    "ngan",
+    "hang",
+    "tai",
+    "khoan",
+    "otp",
+}
+_ACCOUNT = {
+    "facebook",
+    "fb",
+    "zalo",
+    "zl",
+    "ngan",
+    "hang",
+    "vneid",
+    "bi",
+    "hack",
+    "khoa",
+    "mat",
+    "dang",
+    "nhap",
+    "cua",
+    "toi",
+    "minh",
+    "em",
+    "lay",
+    "cap",
+    "ao",
+    "gia",
+    "so",
+    "khau",
+    "mk",
+}
+_TRANSFER = {
+    "tien",
+    "ngan",
+    "hang",
+    "stk",
+    "so",
+    "tai",
+    "khoan",
+    "chuyen",
+    "cho",
+    "nhan",
+    "tr",
+    "trieu",
+    "k",
+    "nghin",
+    "lua",
+    "dao",
+    "gap",
+    "ngay",
+    "vao",
+}
+_HOW_MUCH_AFTER = {
+    "tien",
+    "tuoi",
+    "lau",
+    "ngay",
+    "phi",
+    "dong",
+    "k",
+    "nghin",
+    "trieu",
+    "tr",
+    "nguoi",
+    "xa",
+    "phuong",
+    "cau",
+    "diem",
+    "buoc",
+    "thoi",
+    "gian",
+}
+_FILE = {
+    "nop",
+    "dich",
+    "vu",
+    "cong",
+    "tra",
+    "cuu",
+    "ma",
+    "online",
+    "truc",
+    "tuyen",
+    "giay",
+    "to",
+    "thu",
+    "tuc",
+    "dvc",
+    "ho",
+    "so",
+}
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +195,9 @@ def resolve_ambiguous(tokens: list[str], i: int) -> tuple[str, ...] | None:
         return ("chuyen", "khoan") if _near(tokens, i, _TRANSFER) else None
     if token in {"bn", "b"}:
         after = tokens[i + 1 : i + 3]
-        if any(word in _HOW_MUCH_AFTER for word in after) or (i > 0 and tokens[i - 1] in {"mat", "het", "la", "co"}):
+        if any(word in _HOW_MUCH_AFTER for word in after) or (
+            i > 0 and tokens[i - 1] in {"mat", "het", "la", "co"}
+        ):
             return ("bao", "nhieu")
         return ("ban",)
     if token == "hs":

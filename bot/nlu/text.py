@@ -15,9 +15,7 @@ _TONE_RE = re.compile(f"[{_TONES}]")
 
 # "oa", "oe", "uy" closing a syllable: the traditional style (used in "Khánh Hòa", the
 # province's own spelling) puts the tone on the first vowel. Old keyboards put it on the second.
-_OLD_STYLE = re.compile(
-    rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONES}])(?![\w\u0300-\u036f])"
-)
+_OLD_STYLE = re.compile(rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONES}])(?![\w\u0300-\u036f])")
 
 
 def normalize(text: str) -> str:

@@ -72,7 +72,7 @@ def tokenize_text(text: str, max_chars: int = 2000) -> list[Token]:
         return [Token(surface or " ", 0, max(len(surface), 1), lemma=placeholder)]
     folded = [fold(m.group(0)) for m in matches]
     tokens: list[Token] = []
-    for match, words in zip(matches, expand(folded)):
+    for match, words in zip(matches, expand(folded), strict=False):
         for word in words:
             tokens.append(Token(match.group(0), match.start(), match.end(), lemma=word))
     return tokens

@@ -123,7 +123,9 @@ async def test_long_paste_is_answered_and_says_it_was_cut(client: TestClient) ->
     assert len(replies) >= 2
 
 
-@pytest.mark.parametrize("message", ["", "   ", "😀😀😀", "<b>xin chào</b>", "https://example.com"])
+@pytest.mark.parametrize(
+    "message", ["", "   ", "😀😀😀", "<b>xin chào</b>", "https://example.com"]
+)
 async def test_odd_input_still_gets_a_reply(client: TestClient, message: str) -> None:
     replies = await ask(client, message)
     assert replies and replies[0]["text"]
