@@ -26,6 +26,9 @@ from bot.nlu.text import fold, normalize
 # "06/QĐ-TTg" and "10/10" stay one token. Emoji are dropped; a message of only emoji becomes one
 # placeholder token so the classifier still sees something.
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:[./\-@_:][\p{L}\p{M}\p{N}]+)*")
+# "nq57", "qd749", "muc2": letters glued to digits are split into two words.
+_GLUED = regex.compile(r"^(\p{L}+)(\d+)$")
+_NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
 EMOJI_TOKEN = "__emoji__"
 EMPTY_TOKEN = "__empty__"
 
@@ -70,9 +73,25 @@ def tokenize_text(text: str, max_chars: int = 2000) -> list[Token]:
     if not matches:
         placeholder = EMOJI_TOKEN if surface.strip() else EMPTY_TOKEN
         return [Token(surface or " ", 0, max(len(surface), 1), lemma=placeholder)]
-    folded = [fold(m.group(0)) for m in matches]
+    spans: list[tuple[str, int, int, str]] = []
+    for m in matches:
+        folded = fold(m.group(0))
+        glued = _GLUED.match(folded)
+        parts = [glued.group(1), glued.group(2)] if glued else [folded]
+        spans.extend((m.group(0), m.start(), m.end(), part) for part in parts)
     tokens: list[Token] = []
-    for match, words in zip(matches, expand(folded), strict=False):
+    expanded = expand([span[3] for span in spans])
+    for (surface, start, end, _), words in zip(spans, expanded, strict=True):
         for word in words:
-            tokens.append(Token(match.group(0), match.start(), match.end(), lemma=word))
+            tokens.append(Token(surface, start, end, lemma=number_lemma(word)))
     return tokens
+
+
+def number_lemma(word: str) -> str:
+    """Keep numbers distinct: CountVectorsFeaturizer turns every digit run into __NUMBER__,
+    which would make "nghị quyết 52" and "nghị quyết 57", "mức 1" and "mức 2" identical.
+    A leading letter and no separators ("749" -> "n749", "10/10" -> "n10_10") avoid that."""
+    if not any(ch.isdigit() for ch in word):
+        return word
+    word = _NOT_WORD.sub("_", word).strip("_")
+    return word if word[:1].isalpha() else f"n{word}"

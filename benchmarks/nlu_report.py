@@ -1,0 +1,101 @@
+"""`make nlu-report`: topic accuracy on the held-out set, this project's pipeline next to Rasa's
+stock pipeline trained on the same data. Trains either model only when its inputs changed.
+
+    python -m benchmarks.nlu_report [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import time
+from pathlib import Path
+
+from bot.engine.evaluation import FORMS, Report, evaluate, load_heldout
+from bot.engine.runner import AssistantRunner
+from bot.engine.topics import TOPIC_NAMES
+from bot.logging_setup import configure_logging
+from bot.settings import PROJECT_ROOT
+from bot.training import train
+
+MODELS = {
+    "project": (PROJECT_ROOT / "config.yml", PROJECT_ROOT / "models" / "assistant.tar.gz"),
+    "stock": (
+        PROJECT_ROOT / "benchmarks" / "config_stock.yml",
+        PROJECT_ROOT / "models" / "stock.tar.gz",
+    ),
+}
+
+
+async def measure(model: Path) -> tuple[Report, float]:
+    runner = AssistantRunner(model)
+    await runner.load()
+    examples = load_heldout()
+    started = time.perf_counter()
+    report = await evaluate(runner.parse, examples)
+    per_message_ms = (time.perf_counter() - started) / len(examples) * 1000
+    await runner.stop()
+    return report, per_message_ms
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:5.1f}%"
+
+
+def print_reports(reports: dict[str, tuple[Report, float]], show_errors: bool) -> None:
+    names = list(reports)
+    n = reports[names[0]][0].total
+    print(f"\nTopic accuracy on the held-out set ({n} utterances, tests/data/heldout.tsv)\n")
+    header = f"{'':28}" + "".join(f"{name:>12}" for name in names)
+    print(header)
+    print("-" * len(header))
+
+    def row(label: str, values: list[str]) -> None:
+        print(f"{label:28}" + "".join(f"{v:>12}" for v in values))
+
+    row("overall", [pct(r.accuracy) for r, _ in reports.values()])
+    for form in FORMS:
+        count = reports[names[0]][0].by_form[form][1]
+        row(f"  {form} ({count})", [pct(r.form_accuracy(form)) for r, _ in reports.values()])
+    row(
+        "out-of-scope fell back",
+        [f"{r.oos_fell_back}/{r.oos_total}" for r, _ in reports.values()],
+    )
+    row(
+        "in-scope fell back",
+        [f"{r.in_scope_fell_back}/{r.total - r.oos_total}" for r, _ in reports.values()],
+    )
+    row("NLU time per message", [f"{ms:.1f} ms" for _, ms in reports.values()])
+    print()
+    for topic in TOPIC_NAMES:
+        count = reports[names[0]][0].by_topic[topic][1]
+        row(f"  {topic} ({count})", [pct(r.topic_accuracy(topic)) for r, _ in reports.values()])
+    for name, (report, _) in reports.items():
+        print(f"\nMost frequent confusions ({name}): expected -> predicted")
+        for (expected, got), count in report.confusions.most_common(10):
+            print(f"  {count:3}  {expected} -> {got}")
+        if show_errors:
+            print(f"\nErrors ({name}):")
+            for example, got, intent, confidence in report.errors:
+                print(f"  [{example.topic} -> {got} / {intent} {confidence:.2f}] {example.text}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--errors", action="store_true", help="list every misclassified utterance")
+    parser.add_argument("--only", choices=sorted(MODELS), help="evaluate one model")
+    args = parser.parse_args()
+    configure_logging("WARNING")
+    logging.getLogger("bot.training").setLevel(logging.INFO)
+    chosen = {args.only: MODELS[args.only]} if args.only else MODELS
+    reports = {}
+    for name, (config, model) in chosen.items():
+        train(model, config=config)
+        reports[name] = asyncio.run(measure(model))
+    print_reports(reports, args.errors)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
