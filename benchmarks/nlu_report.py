@@ -12,13 +12,15 @@ import logging
 import time
 from pathlib import Path
 
-from bot.engine.evaluation import FORMS, Report, evaluate, load_heldout
+from bot.engine.evaluation import FORMS, Report, evaluate, load_heldout, sweep_fallback
 from bot.engine.runner import AssistantRunner
 from bot.engine.topics import TOPIC_NAMES
 from bot.logging_setup import configure_logging
 from bot.settings import PROJECT_ROOT
 from bot.training import train
 
+THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+AMBIGUITIES = (0.0, 0.03, 0.1)
 MODELS = {
     "project": (PROJECT_ROOT / "config.yml", PROJECT_ROOT / "models" / "assistant.tar.gz"),
     "stock": (
@@ -58,6 +60,12 @@ def print_reports(reports: dict[str, tuple[Report, float]], show_errors: bool) -
     for form in FORMS:
         count = reports[names[0]][0].by_form[form][1]
         row(f"  {form} ({count})", [pct(r.form_accuracy(form)) for r, _ in reports.values()])
+    for batch in sorted(reports[names[0]][0].by_batch):
+        count = reports[names[0]][0].by_batch[batch][1]
+        row(
+            f"  batch {batch} ({count})",
+            [pct(r.batch_accuracy(batch)) for r, _ in reports.values()],
+        )
     row(
         "out-of-scope fell back",
         [f"{r.oos_fell_back}/{r.oos_total}" for r, _ in reports.values()],
@@ -71,6 +79,19 @@ def print_reports(reports: dict[str, tuple[Report, float]], show_errors: bool) -
     for topic in TOPIC_NAMES:
         count = reports[names[0]][0].by_topic[topic][1]
         row(f"  {topic} ({count})", [pct(r.topic_accuracy(topic)) for r, _ in reports.values()])
+    for name, (report, _) in reports.items():
+        print(
+            f"\nFallback threshold sweep ({name}): threshold, ambiguity -> accuracy, "
+            "out-of-scope fallback rate, in-scope fallback rate"
+        )
+        points = sweep_fallback(report, THRESHOLDS, AMBIGUITIES)
+        best = max(points, key=lambda p: (round(p.accuracy, 3), -p.threshold))
+        for p in points:
+            mark = "  <- best" if p == best else ""
+            print(
+                f"  {p.threshold:.2f}  {p.ambiguity:.2f} -> {pct(p.accuracy)} "
+                f"{pct(p.oos_fallback_rate)} {pct(p.in_scope_fallback_rate)}{mark}"
+            )
     for name, (report, _) in reports.items():
         print(f"\nMost frequent confusions ({name}): expected -> predicted")
         for (expected, got), count in report.confusions.most_common(10):

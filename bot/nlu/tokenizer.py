@@ -71,7 +71,7 @@ def tokenize_text(text: str, max_chars: int = 2000) -> list[Token]:
     surface = normalize(text[:max_chars])
     matches = list(_WORD.finditer(surface))
     if not matches:
-        placeholder = EMOJI_TOKEN if surface.strip() else EMPTY_TOKEN
+        placeholder = emoji_lemma(surface) if surface.strip() else EMPTY_TOKEN
         return [Token(surface or " ", 0, max(len(surface), 1), lemma=placeholder)]
     spans: list[tuple[str, int, int, str]] = []
     for m in matches:
@@ -85,6 +85,21 @@ def tokenize_text(text: str, max_chars: int = 2000) -> list[Token]:
         for word in words:
             tokens.append(Token(surface, start, end, lemma=number_lemma(word)))
     return tokens
+
+
+# What an emoji-only message means in chat (content brief, section 6).
+_EMOJI_MEANINGS = (
+    ("__emoji_ok__", "👍👌🆗✅"),
+    ("__emoji_thanks__", "🙏❤💕🥰😍"),
+    ("__emoji_upset__", "😡😠🤬😢😭😞☹🙁👎"),
+)
+
+
+def emoji_lemma(text: str) -> str:
+    for lemma, chars in _EMOJI_MEANINGS:
+        if any(ch in text for ch in chars):
+            return lemma
+    return EMOJI_TOKEN
 
 
 def number_lemma(word: str) -> str:

@@ -124,11 +124,36 @@ async def test_long_paste_is_answered_and_says_it_was_cut(client: TestClient) ->
 
 
 @pytest.mark.parametrize(
-    "message", ["", "   ", "😀😀😀", "<b>xin chào</b>", "https://example.com"]
+    "message",
+    [
+        "",
+        "   ",
+        "😀😀😀",
+        "<b>xin chào</b>",
+        "<script>alert(1)</script>",
+        "https://example.com",
+        "what is digital transformation?",
+        "你好 VNeID 是什么",
+        "Привет",
+        "\u0000\u200b",
+        "a" * 5000,
+        "chuyển đổi số " * 400,
+    ],
 )
 async def test_odd_input_still_gets_a_reply(client: TestClient, message: str) -> None:
     replies = await ask(client, message)
     assert replies and replies[0]["text"]
+
+
+async def test_upset_emoji_gets_an_offer_of_a_person(client: TestClient) -> None:
+    replies = await ask(client, "😡")
+    payloads = [b["payload"] for r in replies for b in r["buttons"]]
+    assert "/handoff_request" in payloads
+
+
+async def test_thumbs_up_is_understood_as_ok(client: TestClient) -> None:
+    replies = await ask(client, "👍")
+    assert "Dạ vâng" in replies[0]["text"]
 
 
 async def test_not_ready_answers_503_and_healthz_stays_up(
