@@ -6,7 +6,7 @@ import pytest
 
 from bot.nlu.teencode import dictionary, expand
 from bot.nlu.text import fold, has_diacritics, normalize
-from bot.nlu.tokenizer import EMOJI_TOKEN, tokenize_text
+from bot.nlu.tokenizer import tokenize_text
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,12 @@ def test_numbers_stay_distinct_and_glued_forms_split(typed: str, lemmas: list[st
 
 @pytest.mark.parametrize(
     ("text", "lemma"),
-    [("👍", "__emoji_ok__"), ("🙏🙏", "__emoji_thanks__"), ("😡", "__emoji_upset__"), ("🌊", "__emoji__")],
+    [
+        ("👍", "__emoji_ok__"),
+        ("🙏🙏", "__emoji_thanks__"),
+        ("😡", "__emoji_upset__"),
+        ("🌊", "__emoji__"),
+    ],
 )
 def test_emoji_only_messages_keep_their_meaning(text: str, lemma: str) -> None:
     assert [t.lemma for t in tokenize_text(text)] == [lemma]
