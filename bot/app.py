@@ -8,18 +8,27 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from datetime import datetime, timezone
 
+import aiohttp
 from aiohttp import web
 
 from bot import keys
+from bot.channels.base import ChannelAdapter
+from bot.channels.facebook import FacebookAdapter
+from bot.channels.senders import FacebookSender, Sender, ZaloSender
+from bot.channels.zalo import ZaloAdapter
+from bot.channels.zalo_tokens import DEFAULT_LIFETIME, TokenPair, ZaloTokenManager
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
+from bot.dispatcher import Dispatcher
 from bot.engine.runner import AssistantRunner
 from bot.engine.stores import sql_tracker_store
 from bot.engine.topics import TopicMap
+from bot.outbox import Relay
 from bot.privacy import resolve_pseudonym_key
+from bot.ratelimit import RateLimiter
 from bot.recording import TurnRecorder
 from bot.settings import Settings
-from bot.web import health, webchat
+from bot.web import health, webchat, webhooks
 from bot.web.errors import error_middleware
 
 log = logging.getLogger(__name__)
@@ -44,8 +53,10 @@ def create_app(
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_assistant_ctx(runner))
     app.cleanup_ctx.append(_announce_channels)
+    app.cleanup_ctx.append(_channels_ctx)
     health.setup(app)
     webchat.setup(app)
+    webhooks.setup(app)
     return app
 
 
@@ -107,3 +118,61 @@ async def _announce_channels(app: web.Application) -> AsyncIterator[None]:
         else:
             log.info("channel %s off: %s unset", name, ", ".join(channel.missing))
     yield
+
+
+SHUTDOWN_GRACE_S = 8.0
+# Send rates per page/OA (requests/s, burst): Messenger allows 300/s per page; Zalo's limit is
+# per app (4000/min) and undocumented per OA, so it stays conservative.
+SEND_RATES = {"facebook": (100.0, 20), "zalo": (10.0, 10)}
+
+
+async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
+    """HTTP client, channel adapters and senders, the dispatcher and the outbox relay."""
+    settings = app[keys.settings_key]
+    clock = app[keys.clock_key]
+    engine = app[keys.db_key]
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30, connect=5))
+    app[keys.http_key] = session
+    adapters: dict[str, ChannelAdapter] = {}
+    senders: dict[str, Sender] = {}
+    if settings.facebook.enabled:
+        adapters["facebook"] = FacebookAdapter(settings.facebook.app_secret)
+        senders["facebook"] = FacebookSender(
+            session, settings.facebook.graph_url, settings.facebook.page_access_token
+        )
+    if settings.zalo.enabled:
+        initial = None
+        if settings.zalo.access_token and settings.zalo.refresh_token:
+            initial = TokenPair(
+                settings.zalo.access_token, settings.zalo.refresh_token, clock() + DEFAULT_LIFETIME
+            )
+        tokens = ZaloTokenManager(
+            engine,
+            session,
+            key=settings.zalo.app_id,
+            app_id=settings.zalo.app_id,
+            app_secret=settings.zalo.app_secret,
+            oauth_url=settings.zalo.oauth_url,
+            clock=clock,
+            initial=initial,
+        )
+        app[keys.zalo_tokens_key] = tokens
+        adapters["zalo"] = ZaloAdapter(settings.zalo.app_id, settings.zalo.oa_secret_key)
+        senders["zalo"] = ZaloSender(session, settings.zalo.api_url, tokens)
+    app[keys.adapters_key] = adapters
+    app[keys.senders_key] = senders
+    relay = Relay(engine, senders, RateLimiter(SEND_RATES), clock)
+    dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
+    app[keys.relay_key] = relay
+    app[keys.dispatcher_key] = dispatcher
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run())]
+    yield
+    # Intake has stopped (the site is closed): finish running turns, then pending sends.
+    await dispatcher.stop(SHUTDOWN_GRACE_S)
+    await relay.stop(SHUTDOWN_GRACE_S / 2)
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with suppress(asyncio.CancelledError):
+            await task
+    await session.close()

@@ -17,6 +17,7 @@ from aiohttp import web
 from bot import keys
 from bot.engine.runner import AssistantNotReady, TurnResult
 from bot.privacy import user_ref
+from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +26,6 @@ APOLOGY = (
     "Bạn vui lòng gửi lại câu hỏi sau ít phút nhé."
 )
 TRUNCATED_NOTE = "Tin nhắn của bạn khá dài nên mình chỉ đọc phần đầu."
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    buttons: tuple[dict[str, str], ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "buttons": [dict(b) for b in self.buttons]}
 
 
 @dataclass(frozen=True)
@@ -57,12 +49,14 @@ def replies_from_rasa(messages: list[dict[str, Any]]) -> list[Reply]:
     return out
 
 
-async def handle_message(
-    app: web.Application, *, channel: str, page_id: str, platform_id: str, text: str
-) -> Outcome:
+def ref_for(app: web.Application, channel: str, page_id: str, platform_id: str) -> str:
+    return user_ref(app[keys.pseudonym_key_key], channel, page_id, platform_id)
+
+
+async def handle_message(app: web.Application, *, channel: str, ref: str, text: str) -> Outcome:
+    """Run one turn for the pseudonymous user `ref` on `channel`."""
     settings = app[keys.settings_key]
     runner = app[keys.runner_key]
-    ref = user_ref(app[keys.pseudonym_key_key], channel, page_id, platform_id)
     truncated = len(text) > settings.max_message_chars
     text = text[: settings.max_message_chars]
     try:

@@ -1,24 +1,43 @@
-"""Typed application keys: every shared object the app holds, in one place."""
+"""Typed application keys: every shared object the app holds, in one place.
+
+The types are imported for the type checker only, so any module may import this one without
+creating an import cycle.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.engine.runner import AssistantRunner
-from bot.engine.topics import TopicMap
-from bot.recording import TurnRecorder
-from bot.settings import Settings
+if TYPE_CHECKING:
+    import aiohttp
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-settings_key = web.AppKey("settings", Settings)
+    from bot.channels.base import ChannelAdapter
+    from bot.channels.senders import Sender
+    from bot.channels.zalo_tokens import ZaloTokenManager
+    from bot.dispatcher import Dispatcher
+    from bot.engine.runner import AssistantRunner
+    from bot.engine.topics import TopicMap
+    from bot.outbox import Relay
+    from bot.recording import TurnRecorder
+    from bot.settings import Settings
+
+settings_key: web.AppKey[Settings] = web.AppKey("settings")
 clock_key: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 db_key: web.AppKey[AsyncEngine] = web.AppKey("db")
-runner_key = web.AppKey("runner", AssistantRunner)
-topics_key = web.AppKey("topics", TopicMap)
-recorder_key = web.AppKey("recorder", TurnRecorder)
-pseudonym_key_key = web.AppKey("pseudonym_key", bytes)
-load_task_key = web.AppKey("load_task", asyncio.Task[None])
+runner_key: web.AppKey[AssistantRunner] = web.AppKey("runner")
+topics_key: web.AppKey[TopicMap] = web.AppKey("topics")
+recorder_key: web.AppKey[TurnRecorder] = web.AppKey("recorder")
+pseudonym_key_key: web.AppKey[bytes] = web.AppKey("pseudonym_key")
+load_task_key: web.AppKey[asyncio.Task[None]] = web.AppKey("load_task")
+adapters_key: web.AppKey[dict[str, ChannelAdapter]] = web.AppKey("adapters")
+senders_key: web.AppKey[dict[str, Sender]] = web.AppKey("senders")
+http_key: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
+dispatcher_key: web.AppKey[Dispatcher] = web.AppKey("dispatcher")
+relay_key: web.AppKey[Relay] = web.AppKey("relay")
+zalo_tokens_key: web.AppKey[ZaloTokenManager] = web.AppKey("zalo_tokens")

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -40,3 +41,24 @@ def resolve_pseudonym_key(configured: str, var_dir: Path) -> bytes:
         handle.write(key + "\n")
     log.warning("PSEUDONYM_KEY is unset: generated a development key in %s", path)
     return key.encode()
+
+
+# -- masking ---------------------------------------------------------------------------------
+# Applied to every message text before it is stored. Order matters: e-mails first, then the
+# longest digit runs (cards/accounts, 12-digit ID numbers) before phone numbers and codes.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\d])(?:\+?84|0)(?:[\s.\-]?\d){9}(?![\d])")
+_ID12 = re.compile(r"(?<![\d])\d{12}(?![\d])")
+_LONG_NUMBER = re.compile(r"(?<![\d])\d(?:[\s.\-]?\d){7,18}(?![\d])")
+_CODE = re.compile(
+    r"(?i)(\b(?:otp|m[aã]|ma|code|pin|cvv|mật khẩu|mat khau|mk|pass)\b\D{0,12}?)(\d{3,8})(?![\d])"
+)
+
+
+def mask_text(text: str) -> str:
+    """Mask e-mails, phone numbers, 12-digit ID numbers, bank/card numbers and OTP-like codes."""
+    text = _EMAIL.sub("[email]", text)
+    text = _ID12.sub("[số định danh]", text)
+    text = _PHONE.sub("[số điện thoại]", text)
+    text = _LONG_NUMBER.sub("[số tài khoản]", text)
+    return _CODE.sub(lambda m: f"{m.group(1)}[mã]", text)

@@ -16,6 +16,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
 )
 
 NAMING = {
@@ -43,3 +45,88 @@ turns = Table(
     Column("replies", Integer, nullable=False),
 )
 Index("ix_turns_created_at", turns.c.created_at)
+
+# Inbound events, committed before the webhook is acknowledged. (platform, event_id) is unique:
+# a retried or duplicated delivery finds its row and is answered once.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("page_id", String(64), nullable=False),
+    Column("user_ref", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=True),  # masked before storage
+    Column("payload", String(1000), nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False),  # pending | done | dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("processed_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("platform", "event_id", name="uq_inbox_platform_event"),
+)
+Index("ix_inbox_status", inbox.c.status, inbox.c.id)
+
+# Replies waiting to be sent (or sent): written in the same transaction that completes the
+# inbox row, sent by the relay in `seq` order per conversation.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("page_id", String(64), nullable=False),
+    Column("user_ref", String(64), nullable=False),
+    Column("inbox_id", Integer, nullable=True),
+    Column("body", Text, nullable=False),  # JSON of the platform message (without recipient)
+    Column("messaging_type", String(24), nullable=False, default="RESPONSE"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False),  # pending | sent | dead | unknown
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("platform_message_id", String(128), nullable=True),
+    Column("delivery", String(12), nullable=True),  # delivered | read
+    Column("last_error", String(300), nullable=True),
+)
+Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+Index("ix_outbox_message", outbox.c.platform, outbox.c.platform_message_id)
+
+# The only place raw platform ids live: what is needed to send to a user. Admin pages and
+# reports read user_ref only. Also holds the messaging window (last inbound time).
+recipients = Table(
+    "recipients",
+    metadata,
+    Column("user_ref", String(64), primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("page_id", String(64), nullable=False),
+    Column("platform_user_id", String(128), nullable=False),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("last_inbound_at", DateTime(timezone=True), nullable=False),
+    Column("followed", Boolean, nullable=True),
+)
+
+# What could not be processed or sent, kept for admins (bodies masked and truncated).
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("direction", String(8), nullable=False),  # in | out
+    Column("reason", String(300), nullable=False),
+    Column("body", Text, nullable=True),
+    Column("user_ref", String(64), nullable=True),
+)
+
+# Zalo OA tokens: the refresh token is single-use and rotated on every refresh, so the new pair
+# is written here (one row per OA) before the access token is used.
+zalo_tokens = Table(
+    "zalo_tokens",
+    metadata,
+    Column("oa_id", String(64), primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+)

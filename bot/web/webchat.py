@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.conversation import handle_message
+from bot.conversation import handle_message, ref_for
 from bot.engine.runner import AssistantNotReady
 from bot.web.errors import json_error
 
@@ -39,9 +39,8 @@ async def web_message(request: web.Request) -> web.Response:
     if not isinstance(message, str):
         return json_error(400, "'message' phải là chuỗi.")
     try:
-        outcome = await handle_message(
-            request.app, channel="web", page_id="web", platform_id=sender, text=message
-        )
+        ref = ref_for(request.app, "web", "web", sender)
+        outcome = await handle_message(request.app, channel="web", ref=ref, text=message)
     except AssistantNotReady:
         response = json_error(503)
         response.headers["Retry-After"] = "5"

@@ -1,0 +1,204 @@
+"""Zalo Official Account: webhook verification and parsing, reply rendering, API errors.
+
+Signature: `X-ZEvent-Signature: mac=` + SHA-256(app_id + raw body + timestamp + OA secret key),
+where the timestamp is the body's own `timestamp` field. Ids are kept as strings (they exceed
+2^53). Receipts and `oa_send_*` echoes are events, never bot turns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from bot.channels.base import ChannelAdapter, InboundEvent, Kind, PayloadError, SendResult
+from bot.channels.signing import verify_zalo
+from bot.channels.text import split_text
+from bot.replies import Reply
+
+PLATFORM = "zalo"
+TEXT_LIMIT = 2000
+BUTTON_LIMIT = 5
+BUTTON_TITLE_LIMIT = 100
+
+MEDIA_EVENTS = {
+    "user_send_image": "image",
+    "user_send_gif": "gif",
+    "user_send_sticker": "sticker",
+    "user_send_audio": "audio",
+    "user_send_video": "video",
+    "user_send_file": "file",
+    "user_send_link": "link",
+    "user_send_location": "location",
+    "user_send_business_card": "business_card",
+}
+# Zalo OA error codes (channels.md, B4).
+TOKEN_ERRORS = frozenset({-216, -220})
+RATE_LIMIT_ERRORS = frozenset({-32})
+PERMANENT_ERRORS = frozenset({-230, -232, -213, -217, -244, -227, -218, -211, -201, -240, -100})
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class ZaloAdapter(ChannelAdapter):
+    platform = PLATFORM
+
+    def __init__(self, app_id: str, oa_secret_key: str) -> None:
+        self._app_id = app_id
+        self._oa_secret_key = oa_secret_key
+
+    def verify(self, headers: Mapping[str, str], raw: bytes) -> bool:
+        try:
+            header = headers.get("X-ZEvent-Signature")
+            if not header:
+                return False
+            # The signed string includes the body's own timestamp, so it has to be read first;
+            # nothing else of the body is trusted (or stored) before the check passes.
+            body = json.loads(raw)
+            if not isinstance(body, dict):
+                return False
+            timestamp = _str(body.get("timestamp"))
+            return verify_zalo(self._app_id, self._oa_secret_key, raw, timestamp, header)
+        except Exception:  # a verifier never raises: anything odd is simply "not signed"
+            return False
+
+    def parse(self, raw: bytes) -> list[InboundEvent]:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise PayloadError("body is not JSON") from exc
+        if not isinstance(body, dict) or not isinstance(body.get("event_name"), str):
+            raise PayloadError("no event_name")
+        return [_parse_event(body)]
+
+    def render(self, replies: list[Reply]) -> list[dict[str, Any]]:
+        bodies: list[dict[str, Any]] = []
+        for reply in replies:
+            chunks = split_text(reply.text, TEXT_LIMIT) or [""]
+            for i, chunk in enumerate(chunks):
+                message: dict[str, Any] = {"text": chunk}
+                if i == len(chunks) - 1 and reply.buttons:
+                    # `oa.query.show` makes the Zalo client send the payload back as a user
+                    # message, which the assistant then understands like a typed question.
+                    message["attachment"] = {
+                        "type": "template",
+                        "payload": {
+                            "buttons": [
+                                {
+                                    "title": b["title"][:BUTTON_TITLE_LIMIT],
+                                    "type": "oa.query.show",
+                                    "payload": (b["payload"] or b["title"])[:1000],
+                                }
+                                for b in reply.buttons[:BUTTON_LIMIT]
+                            ]
+                        },
+                    }
+                if message["text"]:
+                    bodies.append({"message": message})
+        return bodies
+
+
+def _hash_id(body: dict[str, Any]) -> str:
+    return "h:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:40]
+
+
+def _timestamp(body: dict[str, Any]) -> int:
+    try:
+        return int(_str(body.get("timestamp")) or 0)
+    except ValueError:
+        return 0
+
+
+def _parse_event(body: dict[str, Any]) -> InboundEvent:
+    name = body["event_name"]
+    sender = body.get("sender") if isinstance(body.get("sender"), dict) else {}
+    recipient = body.get("recipient") if isinstance(body.get("recipient"), dict) else {}
+    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    assert isinstance(sender, dict) and isinstance(recipient, dict) and isinstance(message, dict)
+    msg_id = _str(message.get("msg_id")) or _hash_id(body)
+    common: dict[str, Any] = {"platform": PLATFORM, "timestamp_ms": _timestamp(body)}
+
+    if name in {"follow", "unfollow"}:
+        follower = body.get("follower") if isinstance(body.get("follower"), dict) else {}
+        assert isinstance(follower, dict)
+        return InboundEvent(
+            kind=Kind.FOLLOW if name == "follow" else Kind.UNFOLLOW,
+            event_id=f"{name}:{_str(follower.get('id'))}:{_str(body.get('timestamp'))}",
+            page_id=_str(body.get("oa_id")),
+            user_id=_str(follower.get("id")),
+            **common,
+        )
+    if name.startswith("oa_send_"):
+        return InboundEvent(
+            kind=Kind.ECHO,
+            event_id=msg_id,
+            page_id=_str(sender.get("id")),
+            user_id=_str(recipient.get("id")),
+            **common,
+        )
+    if name in {"user_received_message", "user_seen_message"}:
+        ids = message.get("msg_ids") or ([message["msg_id"]] if message.get("msg_id") else [])
+        return InboundEvent(
+            kind=Kind.DELIVERY if name == "user_received_message" else Kind.READ,
+            event_id=_hash_id(body),
+            page_id=_str(sender.get("id")),  # receipts come from the OA side
+            user_id=_str(recipient.get("id")),
+            message_ids=tuple(_str(i) for i in ids) if isinstance(ids, list) else (),
+            **common,
+        )
+    user_fields: dict[str, Any] = {
+        "page_id": _str(recipient.get("id")),
+        "user_id": _str(sender.get("id")),
+    }
+    if name == "user_send_text":
+        text = message.get("text")
+        return InboundEvent(
+            kind=Kind.TEXT,
+            event_id=msg_id,
+            text=text if isinstance(text, str) else "",
+            **user_fields,
+            **common,
+        )
+    if name in MEDIA_EVENTS:
+        attachments = message.get("attachments")
+        first = attachments[0] if isinstance(attachments, list) and attachments else {}
+        payload = first.get("payload") if isinstance(first, dict) else None
+        url = payload.get("url") if isinstance(payload, dict) else None
+        return InboundEvent(
+            kind=Kind.ATTACHMENT,
+            event_id=msg_id,
+            attachment_type=MEDIA_EVENTS[name],
+            attachment_url=_str(url) or None,
+            text=message.get("text") if isinstance(message.get("text"), str) else None,
+            **user_fields,
+            **common,
+        )
+    return InboundEvent(kind=Kind.IGNORED, event_id=msg_id, **user_fields, **common)
+
+
+def classify_response(status: int, body: Any) -> SendResult:
+    """Zalo answers errors with HTTP 200 and `error != 0`: always read the body."""
+    if status >= 500 or status == 429:
+        return SendResult(ok=False, retryable=True, error=f"zalo http {status}")
+    if not isinstance(body, dict):
+        return SendResult(ok=False, retryable=status >= 500, error=f"zalo http {status}, no JSON")
+    code = body.get("error")
+    try:
+        code = int(code) if code is not None else None
+    except (TypeError, ValueError):
+        code = None
+    if code == 0:
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        assert isinstance(data, dict)
+        return SendResult(ok=True, message_id=_str(data.get("message_id")) or None)
+    described = f"zalo error {code}"
+    if code in TOKEN_ERRORS:
+        return SendResult(ok=False, token_invalid=True, error=described)
+    if code in RATE_LIMIT_ERRORS:
+        return SendResult(ok=False, retryable=True, retry_after_s=60.0, error=described)
+    if code in PERMANENT_ERRORS or status < 500:
+        return SendResult(ok=False, error=described)
+    return SendResult(ok=False, retryable=True, error=described)

@@ -1,0 +1,214 @@
+"""Turns stored inbox rows into replies: one turn at a time per conversation, in arrival order,
+many conversations at once. The replies go to the outbox in the same transaction that marks the
+inbox row done, so a crash anywhere leaves the row pending and it is answered after restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select, update
+
+from bot import keys
+from bot.channels.base import ChannelAdapter, Kind
+from bot.channels.facebook import GET_STARTED_PAYLOAD
+from bot.channels.senders import Sender
+from bot.conversation import handle_message
+from bot.db.models import inbox, outbox, recipients
+from bot.engine.runner import AssistantNotReady
+from bot.inbox import encode_body
+
+log = logging.getLogger(__name__)
+
+# Attachments reach Rasa as intents: an image may be a screenshot of a scam message and gets the
+# scam advice; stickers, voice, video, files and locations get a polite note.
+ATTACHMENT_INTENTS = {"image": "/share_image"}
+MAX_CONCURRENT_CONVERSATIONS = 16
+POLL_INTERVAL_S = 1.0
+MAX_TURN_ATTEMPTS = 5
+
+
+def turn_text(kind: str, text: str | None, payload: str | None) -> str:
+    """What Rasa is given for an inbox row."""
+    if kind == Kind.FOLLOW.value:
+        return "/greet"
+    if kind == Kind.POSTBACK.value:
+        if not payload or payload == GET_STARTED_PAYLOAD:
+            return "/greet"
+        return payload
+    if kind == Kind.ATTACHMENT.value:
+        return ATTACHMENT_INTENTS.get(payload or "", "/share_media")
+    # A quick-reply tap carries its payload ("/vneid_level2"); typed text carries none.
+    if payload and payload.startswith("/"):
+        return payload
+    return text or ""
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        app: web.Application,
+        adapters: Mapping[str, ChannelAdapter],
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime],
+        wake_relay: Callable[[], None],
+    ) -> None:
+        self._app = app
+        self._adapters = adapters
+        self._senders = senders
+        self._clock = clock
+        self._wake_relay = wake_relay
+        self._wake = asyncio.Event()
+        self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_CONVERSATIONS)
+        self._stopping = False
+        self.turns_done = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def engine(self) -> Any:
+        return self._app[keys.db_key]
+
+    async def run(self) -> None:
+        """Poll for pending rows (woken at once by new webhooks) until cancelled."""
+        while not self._stopping:
+            try:
+                await self._schedule()
+            except Exception as exc:  # a database hiccup must not kill the loop
+                log.error("dispatcher: %s", type(exc).__name__)
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL_S)
+            self._wake.clear()
+
+    async def stop(self, timeout: float) -> None:
+        """Take no new work; let running turns finish (or stay pending) within `timeout`."""
+        self._stopping = True
+        self._wake.set()
+        tasks = list(self._active.values())
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _schedule(self) -> None:
+        if not self._app[keys.runner_key].ready:
+            return
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(inbox.c.platform, inbox.c.user_ref)
+                    .where(inbox.c.status == "pending")
+                    .order_by(inbox.c.id)
+                    .limit(500)
+                )
+            ).all()
+        for platform, ref in dict.fromkeys((r.platform, r.user_ref) for r in rows):
+            key = (platform, ref)
+            if key in self._active or self._stopping:
+                continue
+            task = asyncio.create_task(self._drain(key))
+            self._active[key] = task
+            task.add_done_callback(self._forget(key))
+
+    def _forget(self, key: tuple[str, str]) -> Callable[[asyncio.Task[None]], None]:
+        def done(_task: asyncio.Task[None]) -> None:
+            self._active.pop(key, None)
+
+        return done
+
+    async def _drain(self, key: tuple[str, str]) -> None:
+        """Handle one conversation's pending rows, oldest first, one at a time."""
+        platform, ref = key
+        async with self._semaphore:
+            while not self._stopping:
+                async with self.engine.connect() as conn:
+                    row = (
+                        await conn.execute(
+                            select(inbox)
+                            .where(
+                                inbox.c.platform == platform,
+                                inbox.c.user_ref == ref,
+                                inbox.c.status == "pending",
+                            )
+                            .order_by(inbox.c.id)
+                            .limit(1)
+                        )
+                    ).first()
+                if row is None:
+                    return
+                try:
+                    await self._process(row)
+                except AssistantNotReady:
+                    return
+                except Exception as exc:
+                    log.error("turn for inbox row %s failed: %s", row.id, type(exc).__name__)
+                    await self._count_failure(row)
+                    return
+
+    async def _count_failure(self, row: Any) -> None:
+        attempts = row.attempts + 1
+        status = "dead" if attempts >= MAX_TURN_ATTEMPTS else "pending"
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(inbox).where(inbox.c.id == row.id).values(attempts=attempts, status=status)
+            )
+
+    async def _process(self, row: Any) -> None:
+        adapter = self._adapters.get(row.platform)
+        sender = self._senders.get(row.platform)
+        if adapter is None:
+            raise RuntimeError(f"no adapter for {row.platform}")
+        user_id = await self._platform_user_id(row.user_ref)
+        typing = bool(sender and user_id)
+        if typing:
+            assert sender is not None and user_id is not None
+            await sender.typing(user_id, True)
+        text = turn_text(row.kind, row.text, row.payload)
+        outcome = await handle_message(
+            self._app, channel=row.platform, ref=row.user_ref, text=text
+        )
+        bodies = adapter.render(outcome.replies)
+        now = self._clock()
+        async with self.engine.begin() as conn:
+            done = await conn.execute(
+                update(inbox)
+                .where(inbox.c.id == row.id, inbox.c.status == "pending")
+                .values(status="done", processed_at=now, attempts=row.attempts + 1)
+            )
+            if done.rowcount == 1:  # another worker may have finished it first
+                for body in bodies:
+                    await conn.execute(
+                        outbox.insert().values(
+                            platform=row.platform,
+                            page_id=row.page_id,
+                            user_ref=row.user_ref,
+                            inbox_id=row.id,
+                            body=encode_body(body),
+                            messaging_type="RESPONSE",
+                            created_at=now,
+                            status="pending",
+                            attempts=0,
+                            next_attempt_at=now,
+                        )
+                    )
+        self.turns_done += 1
+        self._wake_relay()
+
+    async def _platform_user_id(self, ref: str) -> str | None:
+        async with self.engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(recipients.c.platform_user_id).where(recipients.c.user_ref == ref)
+                )
+            ).scalar()

@@ -1,0 +1,145 @@
+"""Durable intake of webhook events: one transaction per webhook, committed before the ack.
+
+Turn events become `inbox` rows (unique per platform event id, so a retried or duplicated
+delivery is stored once); the sender's raw id goes to `recipients` with the time of their last
+message (the messaging window); receipts update the status of our sent messages; unfollows are
+recorded. Text is masked before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+
+from sqlalchemy import and_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.channels.base import TURN_KINDS, InboundEvent, Kind
+from bot.db.models import dead_letters, inbox, outbox, recipients
+from bot.privacy import mask_text
+
+DEAD_LETTER_BODY_LIMIT = 4000
+
+
+def _insert(conn: AsyncConnection, table):  # type: ignore[no-untyped-def]
+    """INSERT ... ON CONFLICT for either engine."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+async def store_events(
+    engine: AsyncEngine,
+    events: Sequence[InboundEvent],
+    ref_for: Callable[[InboundEvent], str],
+    now: datetime,
+) -> int:
+    """Persist a webhook's events; return how many new turn events were stored."""
+    stored = 0
+    async with engine.begin() as conn:
+        for event in events:
+            if event.kind in TURN_KINDS or event.kind is Kind.UNFOLLOW:
+                ref = ref_for(event)
+                await _upsert_recipient(conn, event, ref, now)
+                result = await conn.execute(
+                    _insert(conn, inbox)
+                    .values(
+                        platform=event.platform,
+                        event_id=event.event_id[:128],
+                        page_id=event.page_id,
+                        user_ref=ref,
+                        kind=event.kind.value,
+                        text=mask_text(event.text) if event.text else None,
+                        payload=(event.payload or event.attachment_type or None),
+                        received_at=now,
+                        # An unfollow is recorded, never answered.
+                        status="pending" if event.kind in TURN_KINDS else "done",
+                        attempts=0,
+                    )
+                    .on_conflict_do_nothing(index_elements=["platform", "event_id"])
+                )
+                stored += result.rowcount if event.kind in TURN_KINDS else 0
+            elif event.kind in (Kind.DELIVERY, Kind.READ):
+                await _mark_delivery(conn, event, ref_for(event))
+    return stored
+
+
+async def _upsert_recipient(
+    conn: AsyncConnection, event: InboundEvent, ref: str, now: datetime
+) -> None:
+    followed = {Kind.FOLLOW: True, Kind.UNFOLLOW: False}.get(event.kind)
+    values = {
+        "user_ref": ref,
+        "platform": event.platform,
+        "page_id": event.page_id,
+        "platform_user_id": event.user_id,
+        "first_seen_at": now,
+        "last_inbound_at": now,
+        "followed": followed,
+    }
+    changes: dict[str, object] = {"platform_user_id": event.user_id}
+    if event.kind is not Kind.UNFOLLOW:
+        changes["last_inbound_at"] = now  # the messaging window reopens with each message
+    if followed is not None:
+        changes["followed"] = followed
+    await conn.execute(
+        _insert(conn, recipients)
+        .values(**values)
+        .on_conflict_do_update(index_elements=["user_ref"], set_=changes)
+    )
+
+
+async def _mark_delivery(conn: AsyncConnection, event: InboundEvent, ref: str) -> None:
+    status = "read" if event.kind is Kind.READ else "delivered"
+    if event.message_ids:
+        condition = and_(
+            outbox.c.platform == event.platform,
+            outbox.c.platform_message_id.in_(event.message_ids),
+        )
+    elif event.watermark_ms is not None:
+        # Everything sent to this user up to the watermark was delivered/read.
+        watermark = datetime.fromtimestamp(event.watermark_ms / 1000, tz=timezone.utc)
+        condition = and_(
+            outbox.c.platform == event.platform,
+            outbox.c.user_ref == ref,
+            outbox.c.status == "sent",
+            outbox.c.sent_at <= watermark,
+        )
+    else:
+        return
+    if status == "delivered":
+        # Never downgrade "read" to "delivered".
+        condition = and_(condition, (outbox.c.delivery.is_(None)) | (outbox.c.delivery != "read"))
+    await conn.execute(update(outbox).where(condition).values(delivery=status))
+
+
+async def dead_letter(
+    engine: AsyncEngine,
+    *,
+    platform: str,
+    direction: str,
+    reason: str,
+    body: bytes | str | None,
+    now: datetime,
+    ref: str | None = None,
+) -> None:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if body is not None:
+        body = mask_text(body[:DEAD_LETTER_BODY_LIMIT])
+    async with engine.begin() as conn:
+        await conn.execute(
+            dead_letters.insert().values(
+                created_at=now,
+                platform=platform,
+                direction=direction,
+                reason=reason[:300],
+                body=body,
+                user_ref=ref,
+            )
+        )
+
+
+def encode_body(body: dict[str, object]) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))

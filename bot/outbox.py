@@ -1,0 +1,232 @@
+"""The outbox relay: sends stored replies through the platform Send APIs.
+
+Per conversation, replies leave strictly in order (a row is sent only once every earlier row of
+that user is settled). Connection errors, 5xx and rate limits are retried with exponential
+backoff and jitter; permanent errors (outside the window, user blocked, bad recipient) and
+exhausted retries go to dead letters; a timeout after the request left is recorded as `unknown`
+rather than risking a duplicate (neither platform takes an idempotency key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.channels.base import SendResult
+from bot.channels.senders import Sender
+from bot.db.models import outbox, recipients
+from bot.inbox import dead_letter
+from bot.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BASE_BACKOFF_S = 1.0
+MAX_BACKOFF_S = 300.0
+POLL_INTERVAL_S = 0.5
+MAX_CONCURRENT_SENDS = 32
+
+
+def backoff_s(attempts: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter; a platform's retry-after wins when longer."""
+    ceiling = min(MAX_BACKOFF_S, BASE_BACKOFF_S * (2 ** max(0, attempts - 1)))
+    delay = random.uniform(ceiling / 2, ceiling)
+    return max(delay, retry_after or 0.0)
+
+
+class Relay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        senders: Mapping[str, Sender],
+        limiter: RateLimiter,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._engine = engine
+        self._senders = senders
+        self._limiter = limiter
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._in_flight: set[tuple[str, str]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
+        self._stopping = False
+        self.sent = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                await self._schedule()
+            except Exception as exc:
+                log.error("relay: %s", type(exc).__name__)
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL_S)
+            self._wake.clear()
+
+    async def stop(self, timeout: float) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            _, pending = await asyncio.wait(list(self._tasks), timeout=timeout)
+            for task in pending:
+                task.cancel()
+
+    async def _schedule(self) -> None:
+        now = self._clock()
+        # The oldest unsettled row of each conversation, if it is due.
+        heads = (
+            select(func.min(outbox.c.id).label("id"))
+            .where(outbox.c.status == "pending")
+            .group_by(outbox.c.platform, outbox.c.user_ref)
+        ).subquery()
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(outbox)
+                    .join(heads, outbox.c.id == heads.c.id)
+                    .where(outbox.c.next_attempt_at <= now)
+                    .order_by(outbox.c.id)
+                    .limit(500)
+                )
+            ).all()
+        for row in rows:
+            key = (row.platform, row.user_ref)
+            if key in self._in_flight or self._stopping:
+                continue
+            self._in_flight.add(key)
+            task = asyncio.create_task(self._deliver_conversation(key, row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_conversation(self, key: tuple[str, str], first: Any) -> None:
+        """Send this conversation's due rows in order until one must wait."""
+        try:
+            row = first
+            while row is not None and not self._stopping:
+                settled = await self._deliver(row)
+                if not settled:
+                    return
+                row = await self._next_due(key)
+        except Exception as exc:
+            log.error("relay conversation failed: %s", type(exc).__name__)
+        finally:
+            self._in_flight.discard(key)
+            self._wake.set()
+
+    async def _next_due(self, key: tuple[str, str]) -> Any:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(outbox)
+                    .where(
+                        outbox.c.platform == key[0],
+                        outbox.c.user_ref == key[1],
+                        outbox.c.status == "pending",
+                    )
+                    .order_by(outbox.c.id)
+                    .limit(1)
+                )
+            ).first()
+        if row is None or row.next_attempt_at.replace(tzinfo=None) > self._clock().replace(
+            tzinfo=None
+        ):
+            return None
+        return row
+
+    async def _deliver(self, row: Any) -> bool:
+        """Try to send one row; True when it is settled (sent, dead or unknown)."""
+        sender = self._senders.get(row.platform)
+        user_id = await self._user_id(row.user_ref)
+        if sender is None or user_id is None:
+            await self._settle(row, "dead", reason="no sender or recipient for this row")
+            return True
+        async with self._semaphore:
+            await self._limiter.bucket(row.platform, row.page_id).acquire()
+            result = await sender.send(
+                user_id, json.loads(row.body), messaging_type=row.messaging_type
+            )
+        return await self._record(row, result)
+
+    async def _record(self, row: Any, result: SendResult) -> bool:
+        attempts = row.attempts + 1
+        now = self._clock()
+        if result.ok:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id)
+                    .values(
+                        status="sent",
+                        attempts=attempts,
+                        sent_at=now,
+                        platform_message_id=result.message_id,
+                        last_error=None,
+                    )
+                )
+            self.sent += 1
+            return True
+        if result.extra.get("ambiguous"):
+            await self._settle(row, "unknown", reason=result.error or "timeout", attempts=attempts)
+            return True
+        if result.retryable and attempts < MAX_ATTEMPTS:
+            if result.retry_after_s:
+                self._limiter.bucket(row.platform, row.page_id).pause(result.retry_after_s)
+            delay = backoff_s(attempts, result.retry_after_s)
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id)
+                    .values(
+                        attempts=attempts,
+                        next_attempt_at=now + timedelta(seconds=delay),
+                        last_error=(result.error or "")[:300],
+                    )
+                )
+            log.warning("send failed (%s), retry %d in %.1f s", result.error, attempts, delay)
+            return False
+        await self._settle(
+            row, "dead", reason=result.error or "permanent error", attempts=attempts
+        )
+        return True
+
+    async def _settle(
+        self, row: Any, status: str, *, reason: str, attempts: int | None = None
+    ) -> None:
+        now = self._clock()
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id)
+                .values(status=status, attempts=attempts or row.attempts, last_error=reason[:300])
+            )
+        if status == "dead":
+            log.warning("reply dead-lettered: %s", reason)
+            await dead_letter(
+                self._engine,
+                platform=row.platform,
+                direction="out",
+                reason=reason,
+                body=row.body,
+                now=now,
+                ref=row.user_ref,
+            )
+
+    async def _user_id(self, ref: str) -> str | None:
+        async with self._engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(recipients.c.platform_user_id).where(recipients.c.user_ref == ref)
+                )
+            ).scalar()

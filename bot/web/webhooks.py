@@ -1,0 +1,91 @@
+"""Platform webhooks: verify on the raw bytes, store, acknowledge; processing happens after.
+
+    GET  /webhooks/facebook   verification handshake (hub.mode, hub.verify_token, hub.challenge)
+    POST /webhooks/facebook   X-Hub-Signature-256
+    POST /webhooks/zalo       X-ZEvent-Signature
+
+Missing signature -> 401, wrong signature -> 403, both before anything is parsed or stored.
+A signed body that cannot be understood is kept as a dead letter and answered 200, so the
+platform does not retry it forever or disable the webhook. If the database cannot commit, the
+answer is 503 and the platform retries later: nothing acknowledged is ever lost.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from aiohttp import web
+
+from bot import keys
+from bot.channels.base import ChannelAdapter, InboundEvent, PayloadError
+from bot.conversation import ref_for
+from bot.inbox import dead_letter, store_events
+from bot.web.errors import json_error
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADERS = {"facebook": "X-Hub-Signature-256", "zalo": "X-ZEvent-Signature"}
+
+
+async def facebook_verify(request: web.Request) -> web.Response:
+    settings = request.app[keys.settings_key].facebook
+    if not settings.enabled:
+        return json_error(404, "Kênh Facebook chưa được cấu hình.")
+    mode = request.query.get("hub.mode", "")
+    token = request.query.get("hub.verify_token", "")
+    challenge = request.query.get("hub.challenge", "")
+    if mode == "subscribe" and hmac.compare_digest(token.encode(), settings.verify_token.encode()):
+        return web.Response(text=challenge, content_type="text/plain")
+    return web.Response(status=403, text="forbidden", content_type="text/plain")
+
+
+async def facebook_event(request: web.Request) -> web.Response:
+    return await _receive(request, "facebook")
+
+
+async def zalo_event(request: web.Request) -> web.Response:
+    return await _receive(request, "zalo")
+
+
+async def _receive(request: web.Request, platform: str) -> web.Response:
+    adapter: ChannelAdapter | None = request.app[keys.adapters_key].get(platform)
+    if adapter is None:
+        return json_error(404, f"Kênh {platform} chưa được cấu hình.")
+    raw = await request.read()  # bounded by client_max_size: larger bodies get 413
+    if not request.headers.get(SIGNATURE_HEADERS[platform]):
+        return json_error(401, "Thiếu chữ ký.")
+    if not adapter.verify(request.headers, raw):
+        log.warning("%s webhook with a bad signature rejected", platform)
+        return json_error(403, "Chữ ký không hợp lệ.")
+    app = request.app
+    now = app[keys.clock_key]()
+    try:
+        events = adapter.parse(raw)
+    except PayloadError as exc:
+        log.warning("%s webhook signed but not understood: %s", platform, exc)
+        await dead_letter(
+            app[keys.db_key], platform=platform, direction="in", reason=str(exc), body=raw, now=now
+        )
+        return web.json_response({"status": "dead-lettered"})
+
+    def ref(event: InboundEvent) -> str:
+        return ref_for(app, event.platform, event.page_id, event.user_id)
+
+    try:
+        stored = await store_events(app[keys.db_key], events, ref, now)
+    except Exception as exc:
+        # Not committed: say so, and the platform will deliver it again.
+        log.error("%s webhook not stored: %s", platform, type(exc).__name__)
+        response = json_error(503, "Tạm thời không lưu được, vui lòng gửi lại.")
+        response.headers["Retry-After"] = "5"
+        return response
+    if stored:
+        app[keys.dispatcher_key].wake()
+    return web.json_response({"status": "ok"})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/webhooks/facebook", facebook_verify)
+    app.router.add_post("/webhooks/facebook", facebook_event)
+    app.router.add_post("/webhooks/zalo", zalo_event)
