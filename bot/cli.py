@@ -1,4 +1,5 @@
-"""Command line: `python -m bot run | train | ask | chat | db upgrade`."""
+"""Command line: `python -m bot run | train | ask | chat | simulate | fake-platforms |
+facebook setup-profile | zalo set-tokens | db upgrade`."""
 
 from __future__ import annotations
 
@@ -181,6 +182,79 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- channels tooling ---------------------------------------------------------------------
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from bot.devtools import simulate
+
+    settings = _settings(args)
+    base = args.url or f"http://{settings.host}:{settings.port}"
+    return asyncio.run(simulate(settings, args.platform, " ".join(args.text), args.user, base))
+
+
+def cmd_fake_platforms(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.devtools import fake_platforms_app
+
+    _settings(args)
+    print(f"fake Graph API and Zalo OpenAPI on http://127.0.0.1:{args.port} (Ctrl+C to stop)")
+    web.run_app(fake_platforms_app(), host="127.0.0.1", port=args.port, print=None)
+    return 0
+
+
+def cmd_facebook_setup_profile(args: argparse.Namespace) -> int:
+    from bot.channels.profile import setup_profile
+
+    settings = _settings(args)
+    if not settings.facebook.page_access_token:
+        print("FACEBOOK_PAGE_ACCESS_TOKEN is unset", file=sys.stderr)
+        return 2
+    status, body = asyncio.run(
+        setup_profile(settings.facebook.graph_url, settings.facebook.page_access_token)
+    )
+    print(f"{status}: {json.dumps(body, ensure_ascii=False)}")
+    return 0 if status == 200 else 1
+
+
+def cmd_zalo_set_tokens(args: argparse.Namespace) -> int:
+    """Store a token pair pasted by an admin (after re-consent, when the refresh token is lost)."""
+    from datetime import datetime, timedelta, timezone
+
+    from bot.channels.zalo_tokens import TokenPair, ZaloTokenManager
+    from bot.db.engine import create_engine
+    from bot.db.migrate import upgrade
+
+    settings = _settings(args)
+    if not settings.zalo.app_id:
+        print("ZALO_APP_ID is unset", file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+
+    async def store() -> None:
+        import aiohttp
+
+        engine = create_engine(settings.database_url)
+        async with aiohttp.ClientSession() as session:
+            manager = ZaloTokenManager(
+                engine,
+                session,
+                key=settings.zalo.app_id,
+                app_id=settings.zalo.app_id,
+                app_secret=settings.zalo.app_secret,
+                oauth_url=settings.zalo.oauth_url,
+                clock=lambda: datetime.now(timezone.utc),
+            )
+            expires = datetime.now(timezone.utc) + timedelta(seconds=args.expires_in)
+            await manager.store(TokenPair(args.access_token, args.refresh_token, expires))
+        await engine.dispose()
+
+    asyncio.run(store())
+    print("Zalo token pair stored; the server uses it from its next send.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -205,6 +279,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="interactive chat in the terminal")
     chat.set_defaults(func=cmd_chat)
+
+    simulate = sub.add_parser("simulate", help="send a signed webhook to a running server")
+    simulate.add_argument("platform", choices=["facebook", "zalo"])
+    simulate.add_argument("text", nargs="+")
+    simulate.add_argument("--user", default="1234567890123456", help="platform user id")
+    simulate.add_argument("--url", help="server base URL (default http://HOST:PORT)")
+    simulate.set_defaults(func=cmd_simulate)
+
+    fake = sub.add_parser("fake-platforms", help="local fake Send APIs that print messages")
+    fake.add_argument("--port", type=int, default=9900)
+    fake.set_defaults(func=cmd_fake_platforms)
+
+    facebook = sub.add_parser("facebook", help="Messenger page set-up")
+    fb_sub = facebook.add_subparsers(dest="facebook_command", required=True)
+    profile = fb_sub.add_parser("setup-profile", help="Get Started, greeting, persistent menu")
+    profile.set_defaults(func=cmd_facebook_setup_profile)
+
+    zalo = sub.add_parser("zalo", help="Zalo OA tokens")
+    zalo_sub = zalo.add_subparsers(dest="zalo_command", required=True)
+    tokens = zalo_sub.add_parser("set-tokens", help="store a new access/refresh token pair")
+    tokens.add_argument("--access-token", required=True)
+    tokens.add_argument("--refresh-token", required=True)
+    tokens.add_argument("--expires-in", type=int, default=90000, help="seconds (default 25 h)")
+    tokens.set_defaults(func=cmd_zalo_set_tokens)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
