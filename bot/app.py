@@ -19,8 +19,10 @@ from bot.channels.zalo import ZaloAdapter
 from bot.channels.zalo_tokens import DEFAULT_LIFETIME, TokenPair, ZaloTokenManager
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
+from bot.db.writer import BatchWriter
 from bot.dispatcher import Dispatcher
-from bot.engine.runner import AssistantRunner
+from bot.engine.agent_process import AgentProcess
+from bot.engine.runner import Assistant, AssistantRunner
 from bot.engine.stores import sql_tracker_store
 from bot.engine.topics import TopicMap
 from bot.outbox import Relay
@@ -41,7 +43,7 @@ def utc_now() -> datetime:
 def create_app(
     settings: Settings,
     *,
-    runner: AssistantRunner | None = None,
+    runner: Assistant | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> web.Application:
     """Build the app. `runner` may be injected (tests share one loaded model across apps)."""
@@ -65,14 +67,18 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     # Idempotent and quick when the schema is current; runs before anything touches a table.
     await asyncio.to_thread(upgrade, url)
     engine = create_engine(url)
+    writer = BatchWriter(engine)
+    writer.start()
     app[keys.db_key] = engine
-    app[keys.recorder_key] = TurnRecorder(engine, app[keys.clock_key])
+    app[keys.writer_key] = writer
+    app[keys.recorder_key] = TurnRecorder(writer, app[keys.clock_key])
     yield
+    await writer.stop()
     await engine.dispose()
 
 
 def _assistant_ctx(
-    injected: AssistantRunner | None,
+    injected: Assistant | None,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[keys.settings_key]
@@ -82,10 +88,18 @@ def _assistant_ctx(
                 app[keys.load_task_key] = asyncio.create_task(_load(injected))
             yield
             return
-        runner = AssistantRunner(
-            settings.model_path,
-            tracker_store_factory=lambda domain: sql_tracker_store(settings.database_url, domain),
-        )
+        runner: Assistant
+        if settings.agent_mode == "process":
+            runner = AgentProcess(
+                settings.model_path, settings.database_url, log_level=settings.log_level
+            )
+        else:
+            runner = AssistantRunner(
+                settings.model_path,
+                tracker_store_factory=lambda domain: sql_tracker_store(
+                    settings.database_url, domain
+                ),
+            )
         app[keys.runner_key] = runner
         # Load in the background: the server listens at once, /healthz answers, /readyz says
         # 503 until the model is in memory.
@@ -100,7 +114,7 @@ def _assistant_ctx(
     return ctx
 
 
-async def _load(runner: AssistantRunner) -> None:
+async def _load(runner: Assistant) -> None:
     try:
         await runner.load()
     except asyncio.CancelledError:
@@ -156,12 +170,13 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
             clock=clock,
             initial=initial,
         )
+        await tokens.ensure_initial()
         app[keys.zalo_tokens_key] = tokens
         adapters["zalo"] = ZaloAdapter(settings.zalo.app_id, settings.zalo.oa_secret_key)
         senders["zalo"] = ZaloSender(session, settings.zalo.api_url, tokens)
     app[keys.adapters_key] = adapters
     app[keys.senders_key] = senders
-    relay = Relay(engine, senders, RateLimiter(SEND_RATES), clock)
+    relay = Relay(engine, app[keys.writer_key], senders, RateLimiter(SEND_RATES), clock)
     dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
     app[keys.relay_key] = relay
     app[keys.dispatcher_key] = dispatcher

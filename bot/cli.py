@@ -170,6 +170,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agent_worker(args: argparse.Namespace) -> int:
+    """Internal: the agent child process started by `run` (see bot/engine/agent_process.py)."""
+    import os
+
+    from bot.engine.agent_process import serve_worker
+
+    _settings(args)
+    serve_worker(args.socket, Path(args.model), os.environ.get("AGENT_DATABASE_URL") or None)
+    return 0
+
+
 # -- db ------------------------------------------------------------------------------------
 
 
@@ -303,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_argument("--refresh-token", required=True)
     tokens.add_argument("--expires-in", type=int, default=90000, help="seconds (default 25 h)")
     tokens.set_defaults(func=cmd_zalo_set_tokens)
+
+    worker = sub.add_parser("agent-worker", help=argparse.SUPPRESS)
+    worker.add_argument("--socket", required=True)
+    worker.add_argument("--model", required=True)
+    worker.set_defaults(func=cmd_agent_worker)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

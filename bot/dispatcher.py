@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import keys
 from bot.channels.base import ChannelAdapter, Kind
@@ -57,7 +58,7 @@ class Dispatcher:
         adapters: Mapping[str, ChannelAdapter],
         senders: Mapping[str, Sender],
         clock: Callable[[], datetime],
-        wake_relay: Callable[[], None],
+        wake_relay: Callable[[tuple[str, str]], None],
     ) -> None:
         self._app = app
         self._adapters = adapters
@@ -65,12 +66,23 @@ class Dispatcher:
         self._clock = clock
         self._wake_relay = wake_relay
         self._wake = asyncio.Event()
+        self._hints: set[tuple[str, str]] = set()
+        self._rehint: set[tuple[str, str]] = set()
+        self._full_scan = True
+        self._user_ids: dict[str, str] = {}
         self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_CONVERSATIONS)
         self._stopping = False
         self.turns_done = 0
 
-    def wake(self) -> None:
+    def wake(self, conversation: tuple[str, str] | None = None) -> None:
+        """New work: for one conversation (cheap), or unknown (rescan the inbox)."""
+        if conversation is None:
+            self._full_scan = True
+        elif conversation in self._active:
+            self._rehint.add(conversation)  # looked at again when its drain ends
+        else:
+            self._hints.add(conversation)
         self._wake.set()
 
     @property
@@ -79,9 +91,19 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Poll for pending rows (woken at once by new webhooks) until cancelled."""
+        last_scan = float("-inf")
+        loop = asyncio.get_running_loop()
         while not self._stopping:
             try:
-                await self._schedule()
+                # Webhooks name the conversations they stored; a periodic scan of the inbox
+                # catches the rest (rows left pending by a crash, a lost hint).
+                if self._full_scan or loop.time() - last_scan >= POLL_INTERVAL_S:
+                    self._full_scan = False
+                    last_scan = loop.time()
+                    await self._schedule()
+                hints, self._hints = self._hints, set()
+                for key in hints:
+                    self._start(key)
             except Exception as exc:  # a database hiccup must not kill the loop
                 log.error("dispatcher: %s", type(exc).__name__)
             with suppress(asyncio.TimeoutError):
@@ -113,17 +135,23 @@ class Dispatcher:
                     .limit(500)
                 )
             ).all()
-        for platform, ref in dict.fromkeys((r.platform, r.user_ref) for r in rows):
-            key = (platform, ref)
-            if key in self._active or self._stopping:
-                continue
-            task = asyncio.create_task(self._drain(key))
-            self._active[key] = task
-            task.add_done_callback(self._forget(key))
+        for key in dict.fromkeys((r.platform, r.user_ref) for r in rows):
+            self._start(key)
+
+    def _start(self, key: tuple[str, str]) -> None:
+        if key in self._active or self._stopping or not self._app[keys.runner_key].ready:
+            return
+        task = asyncio.create_task(self._drain(key))
+        self._active[key] = task
+        task.add_done_callback(self._forget(key))
 
     def _forget(self, key: tuple[str, str]) -> Callable[[asyncio.Task[None]], None]:
         def done(_task: asyncio.Task[None]) -> None:
             self._active.pop(key, None)
+            if key in self._rehint:
+                self._rehint.discard(key)
+                self._hints.add(key)
+                self._wake.set()
 
         return done
 
@@ -159,10 +187,13 @@ class Dispatcher:
     async def _count_failure(self, row: Any) -> None:
         attempts = row.attempts + 1
         status = "dead" if attempts >= MAX_TURN_ATTEMPTS else "pending"
-        async with self.engine.begin() as conn:
+
+        async def work(conn: AsyncConnection) -> None:
             await conn.execute(
                 update(inbox).where(inbox.c.id == row.id).values(attempts=attempts, status=status)
             )
+
+        await self._app[keys.writer_key].write(work)
 
     async def _process(self, row: Any) -> None:
         adapter = self._adapters.get(row.platform)
@@ -180,7 +211,8 @@ class Dispatcher:
         )
         bodies = adapter.render(outcome.replies)
         now = self._clock()
-        async with self.engine.begin() as conn:
+
+        async def work(conn: AsyncConnection) -> None:
             done = await conn.execute(
                 update(inbox)
                 .where(inbox.c.id == row.id, inbox.c.status == "pending")
@@ -202,13 +234,23 @@ class Dispatcher:
                             next_attempt_at=now,
                         )
                     )
+
+        await self._app[keys.writer_key].write(work)
         self.turns_done += 1
-        self._wake_relay()
+        self._wake_relay((row.platform, row.user_ref))
 
     async def _platform_user_id(self, ref: str) -> str | None:
+        # A ref is an HMAC of the platform id, so the mapping never changes: cache it.
+        if ref in self._user_ids:
+            return self._user_ids[ref]
         async with self.engine.connect() as conn:
-            return (
+            user_id = (
                 await conn.execute(
                     select(recipients.c.platform_user_id).where(recipients.c.user_ref == ref)
                 )
             ).scalar()
+        if user_id is not None:
+            if len(self._user_ids) > 50_000:
+                self._user_ids.clear()
+            self._user_ids[ref] = user_id
+        return user_id

@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy import and_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.channels.base import TURN_KINDS, InboundEvent, Kind
 from bot.db.models import dead_letters, inbox, outbox, recipients
+from bot.db.writer import BatchWriter
 from bot.privacy import mask_text
 
 DEAD_LETTER_BODY_LIMIT = 4000
@@ -30,38 +31,49 @@ def _insert(conn: AsyncConnection, table):  # type: ignore[no-untyped-def]
 
 
 async def store_events(
-    engine: AsyncEngine,
+    writer: BatchWriter,
     events: Sequence[InboundEvent],
     ref_for: Callable[[InboundEvent], str],
     now: datetime,
-) -> int:
-    """Persist a webhook's events; return how many new turn events were stored."""
-    stored = 0
-    async with engine.begin() as conn:
-        for event in events:
-            if event.kind in TURN_KINDS or event.kind is Kind.UNFOLLOW:
-                ref = ref_for(event)
-                await _upsert_recipient(conn, event, ref, now)
-                result = await conn.execute(
-                    _insert(conn, inbox)
-                    .values(
-                        platform=event.platform,
-                        event_id=event.event_id[:128],
-                        page_id=event.page_id,
-                        user_ref=ref,
-                        kind=event.kind.value,
-                        text=mask_text(event.text) if event.text else None,
-                        payload=(event.payload or event.attachment_type or None),
-                        received_at=now,
-                        # An unfollow is recorded, never answered.
-                        status="pending" if event.kind in TURN_KINDS else "done",
-                        attempts=0,
-                    )
-                    .on_conflict_do_nothing(index_elements=["platform", "event_id"])
+) -> list[tuple[str, str]]:
+    """Persist a webhook's events (committed when this returns); return the conversations
+    (platform, user_ref) that got a new event to answer."""
+    refs = [ref_for(event) for event in events]
+
+    async def work(conn: AsyncConnection) -> list[tuple[str, str]]:
+        return await _store(conn, events, refs, now)
+
+    return await writer.write(work)
+
+
+async def _store(
+    conn: AsyncConnection, events: Sequence[InboundEvent], refs: list[str], now: datetime
+) -> list[tuple[str, str]]:
+    stored: list[tuple[str, str]] = []
+    for event, ref in zip(events, refs, strict=True):
+        if event.kind in TURN_KINDS or event.kind is Kind.UNFOLLOW:
+            await _upsert_recipient(conn, event, ref, now)
+            result = await conn.execute(
+                _insert(conn, inbox)
+                .values(
+                    platform=event.platform,
+                    event_id=event.event_id[:128],
+                    page_id=event.page_id,
+                    user_ref=ref,
+                    kind=event.kind.value,
+                    text=mask_text(event.text) if event.text else None,
+                    payload=(event.payload or event.attachment_type or None),
+                    received_at=now,
+                    # An unfollow is recorded, never answered.
+                    status="pending" if event.kind in TURN_KINDS else "done",
+                    attempts=0,
                 )
-                stored += result.rowcount if event.kind in TURN_KINDS else 0
-            elif event.kind in (Kind.DELIVERY, Kind.READ):
-                await _mark_delivery(conn, event, ref_for(event))
+                .on_conflict_do_nothing(index_elements=["platform", "event_id"])
+            )
+            if event.kind in TURN_KINDS and result.rowcount:
+                stored.append((event.platform, ref))
+        elif event.kind in (Kind.DELIVERY, Kind.READ):
+            await _mark_delivery(conn, event, ref)
     return stored
 
 
@@ -115,7 +127,7 @@ async def _mark_delivery(conn: AsyncConnection, event: InboundEvent, ref: str) -
 
 
 async def dead_letter(
-    engine: AsyncEngine,
+    writer: BatchWriter,
     *,
     platform: str,
     direction: str,
@@ -128,17 +140,19 @@ async def dead_letter(
         body = body.decode("utf-8", "replace")
     if body is not None:
         body = mask_text(body[:DEAD_LETTER_BODY_LIMIT])
-    async with engine.begin() as conn:
-        await conn.execute(
-            dead_letters.insert().values(
-                created_at=now,
-                platform=platform,
-                direction=direction,
-                reason=reason[:300],
-                body=body,
-                user_ref=ref,
-            )
-        )
+    values = {
+        "created_at": now,
+        "platform": platform,
+        "direction": direction,
+        "reason": reason[:300],
+        "body": body,
+        "user_ref": ref,
+    }
+
+    async def work(conn: AsyncConnection) -> None:
+        await conn.execute(dead_letters.insert().values(**values))
+
+    await writer.write(work)
 
 
 def encode_body(body: dict[str, object]) -> str:

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from bot.channels.base import ChannelAdapter
     from bot.channels.senders import Sender
     from bot.channels.zalo_tokens import ZaloTokenManager
+    from bot.db.writer import BatchWriter
     from bot.dispatcher import Dispatcher
-    from bot.engine.runner import AssistantRunner
+    from bot.engine.runner import Assistant
     from bot.engine.topics import TopicMap
     from bot.outbox import Relay
     from bot.recording import TurnRecorder
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 settings_key: web.AppKey[Settings] = web.AppKey("settings")
 clock_key: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 db_key: web.AppKey[AsyncEngine] = web.AppKey("db")
-runner_key: web.AppKey[AssistantRunner] = web.AppKey("runner")
+writer_key: web.AppKey[BatchWriter] = web.AppKey("writer")
+runner_key: web.AppKey[Assistant] = web.AppKey("runner")
 topics_key: web.AppKey[TopicMap] = web.AppKey("topics")
 recorder_key: web.AppKey[TurnRecorder] = web.AppKey("recorder")
 pseudonym_key_key: web.AppKey[bytes] = web.AppKey("pseudonym_key")

@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.channels.base import SendResult
 from bot.channels.senders import Sender
 from bot.db.models import outbox, recipients
+from bot.db.writer import BatchWriter
 from bot.inbox import dead_letter
 from bot.ratelimit import RateLimiter
 
@@ -47,28 +48,50 @@ class Relay:
     def __init__(
         self,
         engine: AsyncEngine,
+        writer: BatchWriter,
         senders: Mapping[str, Sender],
         limiter: RateLimiter,
         clock: Callable[[], datetime],
     ) -> None:
         self._engine = engine
+        self._writer = writer
         self._senders = senders
         self._limiter = limiter
         self._clock = clock
         self._wake = asyncio.Event()
+        self._hints: set[tuple[str, str]] = set()
+        self._rehint: set[tuple[str, str]] = set()
+        self._full_scan = True
+        self._user_ids: dict[str, str] = {}
         self._in_flight: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
         self._stopping = False
         self.sent = 0
 
-    def wake(self) -> None:
+    def wake(self, conversation: tuple[str, str] | None = None) -> None:
+        """New replies for one conversation (cheap), or unknown (rescan the outbox)."""
+        if conversation is None:
+            self._full_scan = True
+        elif conversation in self._in_flight:
+            self._rehint.add(conversation)
+        else:
+            self._hints.add(conversation)
         self._wake.set()
 
     async def run(self) -> None:
+        last_scan = float("-inf")
+        loop = asyncio.get_running_loop()
         while not self._stopping:
             try:
-                await self._schedule()
+                # Due retries and anything without a hint are found by the periodic scan.
+                if self._full_scan or loop.time() - last_scan >= POLL_INTERVAL_S:
+                    self._full_scan = False
+                    last_scan = loop.time()
+                    await self._schedule()
+                hints, self._hints = self._hints, set()
+                for key in hints:
+                    self._start(key, None)
             except Exception as exc:
                 log.error("relay: %s", type(exc).__name__)
             with suppress(asyncio.TimeoutError):
@@ -102,18 +125,20 @@ class Relay:
                 )
             ).all()
         for row in rows:
-            key = (row.platform, row.user_ref)
-            if key in self._in_flight or self._stopping:
-                continue
-            self._in_flight.add(key)
-            task = asyncio.create_task(self._deliver_conversation(key, row))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._start((row.platform, row.user_ref), row)
+
+    def _start(self, key: tuple[str, str], first: Any) -> None:
+        if key in self._in_flight or self._stopping:
+            return
+        self._in_flight.add(key)
+        task = asyncio.create_task(self._deliver_conversation(key, first))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _deliver_conversation(self, key: tuple[str, str], first: Any) -> None:
         """Send this conversation's due rows in order until one must wait."""
         try:
-            row = first
+            row = first if first is not None else await self._next_due(key)
             while row is not None and not self._stopping:
                 settled = await self._deliver(row)
                 if not settled:
@@ -123,7 +148,9 @@ class Relay:
             log.error("relay conversation failed: %s", type(exc).__name__)
         finally:
             self._in_flight.discard(key)
-            self._wake.set()
+            if key in self._rehint:
+                self._rehint.discard(key)
+                self.wake(key)
 
     async def _next_due(self, key: tuple[str, str]) -> Any:
         async with self._engine.connect() as conn:
@@ -163,18 +190,14 @@ class Relay:
         attempts = row.attempts + 1
         now = self._clock()
         if result.ok:
-            async with self._engine.begin() as conn:
-                await conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id == row.id)
-                    .values(
-                        status="sent",
-                        attempts=attempts,
-                        sent_at=now,
-                        platform_message_id=result.message_id,
-                        last_error=None,
-                    )
-                )
+            await self._update(
+                row.id,
+                status="sent",
+                attempts=attempts,
+                sent_at=now,
+                platform_message_id=result.message_id,
+                last_error=None,
+            )
             self.sent += 1
             return True
         if result.extra.get("ambiguous"):
@@ -184,16 +207,12 @@ class Relay:
             if result.retry_after_s:
                 self._limiter.bucket(row.platform, row.page_id).pause(result.retry_after_s)
             delay = backoff_s(attempts, result.retry_after_s)
-            async with self._engine.begin() as conn:
-                await conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id == row.id)
-                    .values(
-                        attempts=attempts,
-                        next_attempt_at=now + timedelta(seconds=delay),
-                        last_error=(result.error or "")[:300],
-                    )
-                )
+            await self._update(
+                row.id,
+                attempts=attempts,
+                next_attempt_at=now + timedelta(seconds=delay),
+                last_error=(result.error or "")[:300],
+            )
             log.warning("send failed (%s), retry %d in %.1f s", result.error, attempts, delay)
             return False
         await self._settle(
@@ -205,16 +224,13 @@ class Relay:
         self, row: Any, status: str, *, reason: str, attempts: int | None = None
     ) -> None:
         now = self._clock()
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row.id)
-                .values(status=status, attempts=attempts or row.attempts, last_error=reason[:300])
-            )
+        await self._update(
+            row.id, status=status, attempts=attempts or row.attempts, last_error=reason[:300]
+        )
         if status == "dead":
             log.warning("reply dead-lettered: %s", reason)
             await dead_letter(
-                self._engine,
+                self._writer,
                 platform=row.platform,
                 direction="out",
                 reason=reason,
@@ -223,10 +239,24 @@ class Relay:
                 ref=row.user_ref,
             )
 
+    async def _update(self, row_id: int, **values: Any) -> None:
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+
+        await self._writer.write(work)
+
     async def _user_id(self, ref: str) -> str | None:
+        # A ref is an HMAC of the platform id, so the mapping never changes: cache it.
+        if ref in self._user_ids:
+            return self._user_ids[ref]
         async with self._engine.connect() as conn:
-            return (
+            user_id = (
                 await conn.execute(
                     select(recipients.c.platform_user_id).where(recipients.c.user_ref == ref)
                 )
             ).scalar()
+        if user_id is not None:
+            if len(self._user_ids) > 50_000:
+                self._user_ids.clear()
+            self._user_ids[ref] = user_id
+        return user_id

@@ -122,6 +122,9 @@ class Settings:
     # Longest user message passed to the NLU; longer pastes are cut (the reply says so).
     max_message_chars: int = 5000
     turn_timeout_s: float = 30.0
+    # "process": the Rasa agent runs in a supervised child process (acks never wait for a
+    # turn); "thread": on a thread of the server process (lighter, for small pilots).
+    agent_mode: str = "process"
     facebook: FacebookSettings = FacebookSettings()
     zalo: ZaloSettings = ZaloSettings()
 
@@ -141,7 +144,11 @@ class Settings:
             raise SettingsError(
                 f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}"
             )
+        agent_mode = _str(env, "AGENT_MODE", "process").lower()
+        if agent_mode not in {"process", "thread"}:
+            raise SettingsError(f"AGENT_MODE must be process or thread, got {agent_mode!r}")
         return cls(
+            agent_mode=agent_mode,
             host=_str(env, "HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8080, low=0, high=65535),
             database_url=database_url,

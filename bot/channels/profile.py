@@ -38,10 +38,13 @@ def profile_body() -> dict[str, Any]:
 
 
 async def setup_profile(graph_url: str, page_token: str) -> tuple[int, Any]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session:
-        async with session.post(
+    timeout = aiohttp.ClientTimeout(total=20)
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as session,
+        session.post(
             f"{graph_url}/me/messenger_profile",
             params={"access_token": page_token},
             json=profile_body(),
-        ) as resp:
-            return resp.status, await resp.json(content_type=None)
+        ) as resp,
+    ):
+        return resp.status, await resp.json(content_type=None)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 import aiohttp
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import zalo_tokens
@@ -104,11 +105,32 @@ class ZaloTokenManager:
                     )
                 )
 
+    async def ensure_initial(self) -> None:
+        """Store the configured first pair unless a pair is stored already (never overwrite:
+        the stored pair may be a newer, rotated one)."""
+        if self._initial is None:
+            return
+        pair = self._initial
+        async with self._engine.begin() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            await conn.execute(
+                dialect.insert(zalo_tokens)
+                .values(
+                    oa_id=self._key,
+                    access_token=pair.access_token,
+                    refresh_token=pair.refresh_token,
+                    expires_at=pair.expires_at,
+                    updated_at=self._clock(),
+                    version=1,
+                )
+                .on_conflict_do_nothing(index_elements=["oa_id"])
+            )
+
     async def current(self) -> TokenPair | None:
         pair = await self._load()
         if pair is None and self._initial is not None:
-            await self.store(self._initial)
-            pair = self._initial
+            await self.ensure_initial()
+            pair = await self._load()
         return pair
 
     async def access_token(self) -> str:

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -37,6 +37,10 @@ def create_engine(url: str) -> AsyncEngine:
     kwargs: dict[str, Any] = {"future": True}
     if make_url(url).get_backend_name() == "postgresql":
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+    else:
+        # SQLAlchemy 1.4 gives file-based SQLite a NullPool: a new connection (and, with
+        # aiosqlite, a new thread plus the PRAGMAs) for every statement. Keep a few open.
+        kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=5, max_overflow=5)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", apply_sqlite_pragmas)

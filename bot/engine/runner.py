@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from rasa.core.agent import Agent
@@ -45,6 +45,26 @@ class AssistantNotReady(RuntimeError):
 
 
 TrackerStoreFactory = Callable[[Any], "TrackerStore"]
+
+
+class Assistant(Protocol):
+    """What the gateway needs of the agent, in-thread (AssistantRunner) or in a child process
+    (bot.engine.agent_process.AgentProcess)."""
+
+    load_error: BaseException | None
+
+    @property
+    def ready(self) -> bool: ...
+
+    async def load(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def turn(
+        self, sender_id: str, text: str, *, metadata: dict[str, Any] | None = None
+    ) -> TurnResult: ...
+
+    async def parse(self, text: str) -> dict[str, Any]: ...
 
 
 class AssistantRunner:
@@ -105,7 +125,12 @@ class AssistantRunner:
         prepare_rasa_environment()
         from rasa.core.agent import Agent
 
-        from bot.engine.inprocess_actions import InProcessActionEndpoint
+        from bot.engine.inprocess_actions import (
+            InProcessActionEndpoint,
+            skip_schema_check_for_inprocess_actions,
+        )
+
+        skip_schema_check_for_inprocess_actions()
 
         if not self.model_path.exists():
             raise FileNotFoundError(f"no trained model at {self.model_path}; run `make train`")

@@ -65,7 +65,12 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
     except PayloadError as exc:
         log.warning("%s webhook signed but not understood: %s", platform, exc)
         await dead_letter(
-            app[keys.db_key], platform=platform, direction="in", reason=str(exc), body=raw, now=now
+            app[keys.writer_key],
+            platform=platform,
+            direction="in",
+            reason=str(exc),
+            body=raw,
+            now=now,
         )
         return web.json_response({"status": "dead-lettered"})
 
@@ -73,15 +78,15 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
         return ref_for(app, event.platform, event.page_id, event.user_id)
 
     try:
-        stored = await store_events(app[keys.db_key], events, ref, now)
+        stored = await store_events(app[keys.writer_key], events, ref, now)
     except Exception as exc:
         # Not committed: say so, and the platform will deliver it again.
         log.error("%s webhook not stored: %s", platform, type(exc).__name__)
         response = json_error(503, "Tạm thời không lưu được, vui lòng gửi lại.")
         response.headers["Retry-After"] = "5"
         return response
-    if stored:
-        app[keys.dispatcher_key].wake()
+    for conversation in dict.fromkeys(stored):
+        app[keys.dispatcher_key].wake(conversation)
     return web.json_response({"status": "ok"})
 
 

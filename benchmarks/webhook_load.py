@@ -1,0 +1,375 @@
+"""End-to-end load benchmark: signed Facebook webhooks in, fake Graph API out, the real model.
+
+    python -m benchmarks.webhook_load [--messages 2000] [--rate 150] [--users 500] [--skip-rasa]
+
+Starts, on this machine only (loopback):
+  - a fake Graph API (this process) that timestamps every reply it receives;
+  - the assistant (`python -m bot run`, SQLite, Facebook channel pointed at the fake);
+  - for comparison, plain `rasa run --enable-api` (REST channel) with the rasa_sdk action server,
+    serving the same model, driven with the same messages at the same rate.
+Prints messages/s answered end to end, ack latency p50/p99 (time to the webhook's 200), reply
+latency p50/p99 (webhook sent -> last reply at the fake Graph API), errors and server RSS.
+The load is open-loop at a fixed rate, above what one process can answer, so the bot is
+saturated while acks are measured. Bounded in count and time; it stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import aiohttp
+from aiohttp import web
+
+from bot.channels.signing import facebook_signature
+from bot.settings import PROJECT_ROOT
+
+SECRET = "bench-secret"
+PAGE = "100000000000001"
+QUESTIONS = [
+    "chuyen doi so la gi",
+    "VNeID mức 2 đăng ký ở đâu",
+    "cdso la j z ad",
+    "lam sao kich hoat vneid",
+    "có người xưng công an gọi bắt chuyển tiền",
+    "cam on ad",
+    "gia vang hom nay",
+    "nop ho so truc tuyen the nao",
+    "dat mat khau the nao cho an toan",
+    "xin chào",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass
+class Result:
+    name: str
+    sent: int = 0
+    answered: int = 0
+    errors: int = 0
+    ack_ms: list[float] = field(default_factory=list)
+    reply_ms: list[float] = field(default_factory=list)
+    duration_s: float = 0.0
+    rss_mb: float = 0.0
+
+    def row(self) -> list[str]:
+        rate = self.answered / self.duration_s if self.duration_s else 0.0
+        return [
+            self.name,
+            f"{self.sent}",
+            f"{self.answered}",
+            f"{rate:.1f}",
+            f"{pct(self.ack_ms, 0.5):.1f}" if self.ack_ms else "-",
+            f"{pct(self.ack_ms, 0.99):.1f}" if self.ack_ms else "-",
+            f"{pct(self.reply_ms, 0.5):.0f}",
+            f"{pct(self.reply_ms, 0.99):.0f}",
+            f"{self.errors}",
+            f"{self.rss_mb:.0f}",
+        ]
+
+
+class FakeGraph:
+    """Records when the last reply for each user arrived."""
+
+    def __init__(self) -> None:
+        self.last_reply: dict[str, float] = {}
+        self.count = 0
+
+    async def messages(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        psid = body["recipient"]["id"]
+        if "message" in body:
+            self.last_reply[psid] = time.perf_counter()
+            self.count += 1
+        return web.json_response({"recipient_id": psid, "message_id": f"m_{self.count}"})
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v21.0/me/messages", self.messages)
+        return app
+
+
+def webhook(psid: str, mid: str, text: str) -> bytes:
+    body = {
+        "object": "page",
+        "entry": [
+            {
+                "id": PAGE,
+                "time": 1,
+                "messaging": [
+                    {
+                        "sender": {"id": psid},
+                        "recipient": {"id": PAGE},
+                        "timestamp": 1,
+                        "message": {"mid": mid, "text": text},
+                    }
+                ],
+            }
+        ],
+    }
+    return json.dumps(body).encode()
+
+
+async def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{url} exited")
+            try:
+                async with session.get(url) as resp:
+                    if resp.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.3)
+    raise RuntimeError(f"{url} not ready")
+
+
+async def drive_gateway(args: argparse.Namespace, graph: FakeGraph, base: str, pid: int) -> Result:
+    result = Result("gateway (this project)")
+    sent_at: dict[str, float] = {}
+    psids = [f"7{i:015d}" for i in range(args.users)]
+    # One message per user at a time keeps "reply latency" unambiguous: each user appears once.
+    plan = [(psids[i % args.users], QUESTIONS[i % len(QUESTIONS)]) for i in range(args.messages)]
+    plan = [(f"{p}{i // args.users}", q) for i, (p, q) in enumerate(plan)]
+    connector = aiohttp.TCPConnector(limit=200)
+    started = time.perf_counter()
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(psid: str, text: str, mid: str) -> None:
+            raw = webhook(psid, mid, text)
+            headers = {
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": facebook_signature(SECRET, raw),
+            }
+            t0 = time.perf_counter()
+            sent_at[psid] = t0
+            try:
+                async with session.post(
+                    f"{base}/webhooks/facebook", data=raw, headers=headers
+                ) as r:
+                    await r.read()
+                    result.ack_ms.append((time.perf_counter() - t0) * 1000)
+                    if r.status != 200:
+                        result.errors += 1
+            except aiohttp.ClientError:
+                result.errors += 1
+
+        tasks = []
+        interval = 1.0 / args.rate
+        for i, (psid, text) in enumerate(plan):
+            target = started + i * interval
+            delay = target - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(psid, text, f"m_bench_{i}_{random.random()}")))
+            result.sent += 1
+        await asyncio.gather(*tasks)
+        result.rss_mb = rss_mb(pid)
+        # Wait for the backlog to drain (bounded).
+        deadline = time.monotonic() + args.drain_timeout
+        while time.monotonic() < deadline and len(graph.last_reply) < len(sent_at):
+            await asyncio.sleep(0.2)
+            result.rss_mb = max(result.rss_mb, rss_mb(pid))
+    last = max(graph.last_reply.values(), default=started)
+    result.duration_s = last - started
+    result.answered = sum(1 for p in sent_at if p in graph.last_reply)
+    result.reply_ms = [
+        (graph.last_reply[p] - sent_at[p]) * 1000 for p in sent_at if p in graph.last_reply
+    ]
+    return result
+
+
+async def drive_rasa(args: argparse.Namespace, base: str, pid: int) -> Result:
+    result = Result("rasa run --enable-api (REST)")
+    connector = aiohttp.TCPConnector(limit=200)
+    started = time.perf_counter()
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=args.drain_timeout)
+    ) as session:
+
+        async def one(sender: str, text: str) -> None:
+            t0 = time.perf_counter()
+            try:
+                async with session.post(
+                    f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+                ) as r:
+                    body = await r.json(content_type=None)
+                    if r.status == 200 and body:
+                        result.answered += 1
+                        result.reply_ms.append((time.perf_counter() - t0) * 1000)
+                    else:
+                        result.errors += 1
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                result.errors += 1
+
+        tasks = []
+        interval = 1.0 / args.rate
+        for i in range(args.messages):
+            target = started + i * interval
+            delay = target - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sender = f"u{i % args.users}-{i // args.users}"
+            tasks.append(asyncio.create_task(one(sender, QUESTIONS[i % len(QUESTIONS)])))
+            result.sent += 1
+            if i % 50 == 0:
+                result.rss_mb = max(result.rss_mb, rss_mb(pid))
+        await asyncio.gather(*tasks)
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+async def main_async(args: argparse.Namespace) -> list[Result]:
+    results: list[Result] = []
+    graph = FakeGraph()
+    runner = web.AppRunner(graph.app())
+    await runner.setup()
+    graph_port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", graph_port).start()
+    py = sys.executable
+    with TemporaryDirectory() as tmp:
+        port = free_port()
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "VAR_DIR": tmp,
+            "PSEUDONYM_KEY": "bench",
+            "LOG_LEVEL": "WARNING",
+            "FACEBOOK_APP_SECRET": SECRET,
+            "FACEBOOK_VERIFY_TOKEN": "v",
+            "FACEBOOK_PAGE_ACCESS_TOKEN": "t",
+            "FACEBOOK_GRAPH_URL": f"http://127.0.0.1:{graph_port}/v21.0",
+        }
+        proc = subprocess.Popen([py, "-m", "bot", "run"], cwd=PROJECT_ROOT, env=env)
+        try:
+            await wait_ready(f"http://127.0.0.1:{port}/readyz", proc)
+            await asyncio.sleep(1)
+            results.append(await drive_gateway(args, graph, f"http://127.0.0.1:{port}", proc.pid))
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+        if not args.skip_rasa:
+            action_port, rasa_port = free_port(), free_port()
+            endpoints = Path(tmp) / "endpoints.yml"
+            endpoints.write_text(
+                f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+            )
+            rasa_env = {
+                **os.environ,
+                "RASA_TELEMETRY_ENABLED": "false",
+                "PYTHONPATH": str(PROJECT_ROOT),
+            }
+            actions = subprocess.Popen(
+                [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+                cwd=PROJECT_ROOT,
+                env=rasa_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            rasa = subprocess.Popen(
+                [
+                    py,
+                    "-m",
+                    "rasa",
+                    "run",
+                    "--enable-api",
+                    "--port",
+                    str(rasa_port),
+                    "-m",
+                    str(PROJECT_ROOT / "models" / "assistant.tar.gz"),
+                    "--endpoints",
+                    str(endpoints),
+                ],
+                cwd=PROJECT_ROOT,
+                env=rasa_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                await wait_ready(f"http://127.0.0.1:{rasa_port}/status", rasa, timeout=180)
+                await wait_ready(f"http://127.0.0.1:{action_port}/health", actions)
+                await asyncio.sleep(1)
+                results.append(await drive_rasa(args, f"http://127.0.0.1:{rasa_port}", rasa.pid))
+            finally:
+                for p in (rasa, actions):
+                    p.terminate()
+                    p.wait(30)
+    await runner.cleanup()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=150.0, help="messages per second offered")
+    parser.add_argument("--users", type=int, default=500)
+    parser.add_argument("--drain-timeout", type=float, default=180.0)
+    parser.add_argument("--skip-rasa", action="store_true", help="only the gateway")
+    args = parser.parse_args()
+    results = asyncio.run(main_async(args))
+    header = [
+        "server",
+        "sent",
+        "answered",
+        "msg/s",
+        "ack p50",
+        "ack p99",
+        "reply p50",
+        "reply p99",
+        "errors",
+        "RSS MB",
+    ]
+    widths = [max(len(h), *(len(r.row()[i]) for r in results)) for i, h in enumerate(header)]
+    print()
+    print(
+        f"{args.messages} messages offered at {args.rate:.0f}/s from {args.users} users "
+        f"({os.cpu_count()} cores); latencies in ms"
+    )
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    for r in results:
+        print("  ".join(c.ljust(w) for c, w in zip(r.row(), widths, strict=True)))
+    if results:
+        print(f"\ngateway ack latency mean {statistics.fmean(results[0].ack_ms):.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
