@@ -67,10 +67,11 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     # Idempotent and quick when the schema is current; runs before anything touches a table.
     await asyncio.to_thread(upgrade, url)
     engine = create_engine(url)
-    writer = BatchWriter(engine)
+    writer = BatchWriter(url)
     writer.start()
     app[keys.db_key] = engine
     app[keys.writer_key] = writer
+    app[keys.seen_key] = {}
     app[keys.recorder_key] = TurnRecorder(writer, app[keys.clock_key])
     yield
     await writer.stop()

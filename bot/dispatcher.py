@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from bot import keys
 from bot.channels.base import ChannelAdapter, Kind
@@ -188,8 +188,8 @@ class Dispatcher:
         attempts = row.attempts + 1
         status = "dead" if attempts >= MAX_TURN_ATTEMPTS else "pending"
 
-        async def work(conn: AsyncConnection) -> None:
-            await conn.execute(
+        def work(conn: Connection) -> None:
+            conn.execute(
                 update(inbox).where(inbox.c.id == row.id).values(attempts=attempts, status=status)
             )
 
@@ -212,15 +212,15 @@ class Dispatcher:
         bodies = adapter.render(outcome.replies)
         now = self._clock()
 
-        async def work(conn: AsyncConnection) -> None:
-            done = await conn.execute(
+        def work(conn: Connection) -> None:
+            done = conn.execute(
                 update(inbox)
                 .where(inbox.c.id == row.id, inbox.c.status == "pending")
                 .values(status="done", processed_at=now, attempts=row.attempts + 1)
             )
             if done.rowcount == 1:  # another worker may have finished it first
                 for body in bodies:
-                    await conn.execute(
+                    conn.execute(
                         outbox.insert().values(
                             platform=row.platform,
                             page_id=row.page_id,

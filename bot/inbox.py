@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from bot.channels.base import TURN_KINDS, InboundEvent, Kind
 from bot.db.models import dead_letters, inbox, outbox, recipients
@@ -22,9 +22,11 @@ from bot.db.writer import BatchWriter
 from bot.privacy import mask_text
 
 DEAD_LETTER_BODY_LIMIT = 4000
+# The messaging window is tracked to the minute; fresher recipient rows are not rewritten.
+RECIPIENT_REFRESH = timedelta(seconds=60)
 
 
-def _insert(conn: AsyncConnection, table):  # type: ignore[no-untyped-def]
+def _insert(conn: Connection, table):  # type: ignore[no-untyped-def]
     """INSERT ... ON CONFLICT for either engine."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
@@ -35,25 +37,47 @@ async def store_events(
     events: Sequence[InboundEvent],
     ref_for: Callable[[InboundEvent], str],
     now: datetime,
+    seen: dict[str, datetime] | None = None,
 ) -> list[tuple[str, str]]:
     """Persist a webhook's events (committed when this returns); return the conversations
-    (platform, user_ref) that got a new event to answer."""
+    (platform, user_ref) that got a new event to answer.
+
+    `seen` remembers when each user's recipient row was last written by this process: a user
+    who wrote less than a minute ago needs no second write of the same window timestamp.
+    """
     refs = [ref_for(event) for event in events]
+    fresh = {
+        ref
+        for ref in refs
+        if seen is not None and ref in seen and now - seen[ref] < RECIPIENT_REFRESH
+    }
 
-    async def work(conn: AsyncConnection) -> list[tuple[str, str]]:
-        return await _store(conn, events, refs, now)
+    def work(conn: Connection) -> list[tuple[str, str]]:
+        return _store(conn, events, refs, now, fresh)
 
-    return await writer.write(work)
+    stored = await writer.write(work, urgent=True)
+    if seen is not None:
+        if len(seen) > 100_000:
+            seen.clear()
+        for event, ref in zip(events, refs, strict=True):
+            if event.kind in TURN_KINDS or event.kind is Kind.UNFOLLOW:
+                seen[ref] = now
+    return stored
 
 
-async def _store(
-    conn: AsyncConnection, events: Sequence[InboundEvent], refs: list[str], now: datetime
+def _store(
+    conn: Connection,
+    events: Sequence[InboundEvent],
+    refs: list[str],
+    now: datetime,
+    fresh: set[str],
 ) -> list[tuple[str, str]]:
     stored: list[tuple[str, str]] = []
     for event, ref in zip(events, refs, strict=True):
         if event.kind in TURN_KINDS or event.kind is Kind.UNFOLLOW:
-            await _upsert_recipient(conn, event, ref, now)
-            result = await conn.execute(
+            if ref not in fresh or event.kind in (Kind.FOLLOW, Kind.UNFOLLOW):
+                _upsert_recipient(conn, event, ref, now)
+            result = conn.execute(
                 _insert(conn, inbox)
                 .values(
                     platform=event.platform,
@@ -73,13 +97,11 @@ async def _store(
             if event.kind in TURN_KINDS and result.rowcount:
                 stored.append((event.platform, ref))
         elif event.kind in (Kind.DELIVERY, Kind.READ):
-            await _mark_delivery(conn, event, ref)
+            _mark_delivery(conn, event, ref)
     return stored
 
 
-async def _upsert_recipient(
-    conn: AsyncConnection, event: InboundEvent, ref: str, now: datetime
-) -> None:
+def _upsert_recipient(conn: Connection, event: InboundEvent, ref: str, now: datetime) -> None:
     followed = {Kind.FOLLOW: True, Kind.UNFOLLOW: False}.get(event.kind)
     values = {
         "user_ref": ref,
@@ -95,14 +117,14 @@ async def _upsert_recipient(
         changes["last_inbound_at"] = now  # the messaging window reopens with each message
     if followed is not None:
         changes["followed"] = followed
-    await conn.execute(
+    conn.execute(
         _insert(conn, recipients)
         .values(**values)
         .on_conflict_do_update(index_elements=["user_ref"], set_=changes)
     )
 
 
-async def _mark_delivery(conn: AsyncConnection, event: InboundEvent, ref: str) -> None:
+def _mark_delivery(conn: Connection, event: InboundEvent, ref: str) -> None:
     status = "read" if event.kind is Kind.READ else "delivered"
     if event.message_ids:
         condition = and_(
@@ -123,7 +145,7 @@ async def _mark_delivery(conn: AsyncConnection, event: InboundEvent, ref: str) -
     if status == "delivered":
         # Never downgrade "read" to "delivered".
         condition = and_(condition, (outbox.c.delivery.is_(None)) | (outbox.c.delivery != "read"))
-    await conn.execute(update(outbox).where(condition).values(delivery=status))
+    conn.execute(update(outbox).where(condition).values(delivery=status))
 
 
 async def dead_letter(
@@ -149,8 +171,8 @@ async def dead_letter(
         "user_ref": ref,
     }
 
-    async def work(conn: AsyncConnection) -> None:
-        await conn.execute(dead_letters.insert().values(**values))
+    def work(conn: Connection) -> None:
+        conn.execute(dead_letters.insert().values(**values))
 
     await writer.write(work)
 

@@ -32,6 +32,8 @@ settings_key: web.AppKey[Settings] = web.AppKey("settings")
 clock_key: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 db_key: web.AppKey[AsyncEngine] = web.AppKey("db")
 writer_key: web.AppKey[BatchWriter] = web.AppKey("writer")
+# user_ref -> when this process last wrote the user's recipient row (see bot.inbox).
+seen_key: web.AppKey[dict[str, datetime]] = web.AppKey("seen")
 runner_key: web.AppKey[Assistant] = web.AppKey("runner")
 topics_key: web.AppKey[TopicMap] = web.AppKey("topics")
 recorder_key: web.AppKey[TurnRecorder] = web.AppKey("recorder")

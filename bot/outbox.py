@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import SendResult
 from bot.channels.senders import Sender
@@ -240,8 +241,8 @@ class Relay:
             )
 
     async def _update(self, row_id: int, **values: Any) -> None:
-        async def work(conn: AsyncConnection) -> None:
-            await conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+        def work(conn: Connection) -> None:
+            conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
 
         await self._writer.write(work)
 

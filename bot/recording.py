@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from bot.db.models import turns
 from bot.db.writer import BatchWriter
@@ -35,8 +35,8 @@ class TurnRecorder:
             "replies": len(result.replies),
         }
 
-        async def work(conn: AsyncConnection) -> None:
-            await conn.execute(turns.insert().values(**values))
+        def work(conn: Connection) -> None:
+            conn.execute(turns.insert().values(**values))
 
         try:
             await self.writer.write(work)

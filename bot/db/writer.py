@@ -1,36 +1,59 @@
-"""Group commit: the process's writes share transactions, one writer at a time.
+"""Group commit on one writer thread: the process's writes share transactions.
 
-Measured (benchmarks/webhook_load.py, SQLite): with every ack, turn completion and send status
-in its own transaction, writers queued on SQLite's single write lock and its busy-wait backoff
-(1, 2, 5, 10... ms sleeps), and the ack's commit reached 200 ms at p99. Funnelling the writes
-through one task that commits whatever has queued up in one transaction keeps the lock held
-for short, rare moments. Nothing is delayed on purpose: an idle writer commits at once.
+Measured (benchmarks/webhook_load.py, SQLite, 2 cores, saturated):
+- every ack, turn completion and send status in its own transaction: writers queued on SQLite's
+  single write lock and its busy-wait backoff; ack p99 ~200 ms;
+- one task committing whatever had queued up, through the async driver: p99 ~60-80 ms, most of
+  it thread hops (one per statement) waiting for a CPU under load;
+- the same batches run by a synchronous connection on one dedicated thread: one hop per batch.
 
-A caller awaits its own work's result, after the commit. If a batch fails, each work is retried
-alone so that one bad write does not fail its neighbours.
+Webhook intake is `urgent` and goes before background writes (send statuses, turn records),
+which are taken a few at a time so an ack never waits long behind them. Nothing is delayed on
+purpose: an idle writer commits at once. A caller awaits its own work's result, after the
+commit; if a batch fails, each work is retried alone so one bad write does not fail the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
+
+from bot.db.engine import apply_sqlite_pragmas, ensure_sqlite_dir, sync_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Work = Callable[[AsyncConnection], Awaitable[Any]]
+Work = Callable[[Connection], Any]
+Item = tuple[Work, asyncio.Future[Any]]
 
 MAX_BATCH = 256
+MAX_BACKGROUND_IN_BATCH = 16
+
+
+def sync_engine(database_url: str) -> Engine:
+    ensure_sqlite_dir(database_url)
+    url = sync_url(database_url)
+    engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=1, max_overflow=1)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", apply_sqlite_pragmas)
+    return engine
 
 
 class BatchWriter:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._queue: asyncio.Queue[tuple[Work, asyncio.Future[Any]]] = asyncio.Queue()
+    def __init__(self, database_url: str) -> None:
+        self._engine = sync_engine(database_url)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
+        self._urgent: asyncio.Queue[Item] = asyncio.Queue()
+        self._queue: asyncio.Queue[Item] = asyncio.Queue()
+        self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self.writes = 0
@@ -41,70 +64,81 @@ class BatchWriter:
 
     async def stop(self) -> None:
         """Commit what is queued, then stop."""
-        if self._task is None:
-            return
-        await self._queue.join()
-        self._task.cancel()
-        with suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        if self._task is not None:
+            await self._urgent.join()
+            await self._queue.join()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._executor.shutdown(wait=True)
+        self._engine.dispose()
 
-    async def write(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """Run `work(conn)` inside a committed transaction; return its result after the commit."""
-        if self._task is None:  # not started (e.g. a tool): plain transaction
-            async with self._engine.begin() as conn:
-                return await work(conn)
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((work, future))
+    async def write(self, work: Callable[[Connection], T], *, urgent: bool = False) -> T:
+        """Run `work(conn)` in a committed transaction; return its result after the commit.
+        `urgent` writes (webhook intake) are committed before queued background writes."""
+        loop = asyncio.get_running_loop()
+        if self._task is None:  # not started (a tool, a test): one plain transaction
+            return await loop.run_in_executor(self._executor, self._single, work)
+        future: asyncio.Future[T] = loop.create_future()
+        (self._urgent if urgent else self._queue).put_nowait((work, future))
+        self._wakeup.set()
         return await future
 
+    def _single(self, work: Callable[[Connection], T]) -> T:
+        with self._engine.begin() as conn:
+            return work(conn)
+
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            if self._urgent.empty() and self._queue.empty():
+                self._wakeup.clear()
+                await self._wakeup.wait()
+            urgent = _take(self._urgent, MAX_BATCH)
+            background = _take(self._queue, MAX_BACKGROUND_IN_BATCH)
+            batch = [item for item in urgent + background if not item[1].cancelled()]
             try:
-                await self._commit(batch)
+                if batch:
+                    outcomes = await loop.run_in_executor(
+                        self._executor, self._commit, [work for work, _ in batch]
+                    )
+                    for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                        if future.done():
+                            continue
+                        if ok:
+                            future.set_result(value)
+                        else:
+                            future.set_exception(value)
             finally:
-                for _ in batch:
+                for _ in urgent:
+                    self._urgent.task_done()
+                for _ in background:
                     self._queue.task_done()
 
-    async def _commit(self, batch: list[tuple[Work, asyncio.Future[Any]]]) -> None:
-        live = [(work, fut) for work, fut in batch if not fut.cancelled()]
-        if not live:
-            return
+    def _commit(self, works: list[Work]) -> list[tuple[bool, Any]]:
+        """On the writer thread: all works in one transaction, or each alone if that fails."""
         try:
-            results = []
-            async with self._engine.begin() as conn:
-                for work, _ in live:
-                    results.append(await work(conn))
+            with self._engine.begin() as conn:
+                results = [work(conn) for work in works]
         except Exception:
-            if len(live) == 1:
-                _, fut = live[0]
-                if not fut.done():
-                    fut.set_exception(_current_exception())
-                return
-            # One work spoiled the batch: give each its own transaction and its own outcome.
-            for work, fut in live:
+            if len(works) == 1:
+                return [(False, sys.exc_info()[1])]
+            outcomes: list[tuple[bool, Any]] = []
+            for work in works:
                 try:
-                    async with self._engine.begin() as conn:
-                        result = await work(conn)
+                    with self._engine.begin() as conn:
+                        outcomes.append((True, work(conn)))
                 except Exception as exc:
-                    if not fut.done():
-                        fut.set_exception(exc)
-                else:
-                    if not fut.done():
-                        fut.set_result(result)
-            return
+                    outcomes.append((False, exc))
+            return outcomes
         self.batches += 1
-        self.writes += len(live)
-        for (_, fut), result in zip(live, results, strict=True):
-            if not fut.done():
-                fut.set_result(result)
+        self.writes += len(works)
+        return [(True, result) for result in results]
 
 
-def _current_exception() -> BaseException:
-    import sys
-
-    exc = sys.exc_info()[1]
-    return exc if exc is not None else RuntimeError("write failed")
+def _take(queue: asyncio.Queue[Item], limit: int) -> list[Item]:
+    items: list[Item] = []
+    while len(items) < limit and not queue.empty():
+        items.append(queue.get_nowait())
+    return items

@@ -195,8 +195,17 @@ def worker_app(runner: AssistantRunner) -> web.Application:
     return app
 
 
+# The gateway's work (acks, health checks) is latency-bound and small; turns are throughput
+# work. Running the agent at a lower CPU priority lets the kernel serve the gateway first when
+# both want the CPU, so acks stay fast on a saturated machine and turns use what is left.
+AGENT_NICENESS = 10
+
+
 def serve_worker(socket_path: str, model_path: Path, database_url: str | None) -> None:
     from bot.engine.stores import sql_tracker_store
+
+    with contextlib.suppress(OSError):
+        os.nice(AGENT_NICENESS)
 
     factory = None
     if database_url:

@@ -78,7 +78,7 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
         return ref_for(app, event.platform, event.page_id, event.user_id)
 
     try:
-        stored = await store_events(app[keys.writer_key], events, ref, now)
+        stored = await store_events(app[keys.writer_key], events, ref, now, app[keys.seen_key])
     except Exception as exc:
         # Not committed: say so, and the platform will deliver it again.
         log.error("%s webhook not stored: %s", platform, type(exc).__name__)
