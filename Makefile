@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install train run test test-unit validate story-test lint format nlu-report lock clean
+.PHONY: help install train run test test-unit validate story-test browser-deps lint format nlu-report lock clean
 
 help:
 	@echo "make run        start the assistant (web chat on http://127.0.0.1:8080)"
@@ -52,7 +52,14 @@ story-test: train
 	$(PY) -m rasa test core --model $(MODEL) --stories tests/test_stories.yml \
 	  --out results/stories --e2e --fail-on-prediction-errors
 
-test: train validate test-unit story-test
+# Browser tests use Debian's Chromium; install it when missing (root, as on CI), never a
+# browser build downloaded by a test tool.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: train validate browser-deps test-unit story-test
 
 lint: install
 	$(PY) -m ruff check bot actions tests benchmarks

@@ -78,3 +78,29 @@ def test_unconfirmed_facts_are_not_stated() -> None:
         assert unconfirmed not in text
     # "Sở Thông tin và Truyền thông" no longer exists in Khánh Hòa (merged 1/3/2025).
     assert not re.search(r"Sở Thông tin và Truyền thông (tỉnh )?Khánh Hòa", text)
+
+
+def test_every_intent_has_25_examples_a_third_without_diacritics() -> None:
+    from bot.nlu.text import has_diacritics
+
+    for path in sorted((PROJECT_ROOT / "nlu_data").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for block in data.get("nlu") or []:
+            examples = [
+                line.strip()[2:] for line in block["examples"].splitlines() if line.strip()
+            ]
+            plain = [e for e in examples if not has_diacritics(e)]
+            assert len(examples) >= 25, f"{block['intent']}: {len(examples)} examples"
+            assert len(plain) * 3 >= len(examples), f"{block['intent']}: {len(plain)} unaccented"
+
+
+def test_each_training_file_holds_one_topic() -> None:
+    topics = TopicMap.load()
+    for path in sorted((PROJECT_ROOT / "nlu_data").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for block in data.get("nlu") or []:
+            assert topics.topic_of(block["intent"]) == path.stem, (path.name, block["intent"])
+
+
+def test_fallback_offers_a_person() -> None:
+    assert "handoff_request" in content().answers["nlu_fallback"].buttons
