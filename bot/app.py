@@ -28,6 +28,7 @@ from bot.engine.topics import TopicMap
 from bot.outbox import Relay
 from bot.privacy import resolve_pseudonym_key
 from bot.ratelimit import RateLimiter
+from bot.recipients import RecipientDirectory
 from bot.recording import TurnRecorder
 from bot.settings import Settings
 from bot.web import health, webchat, webhooks
@@ -177,7 +178,9 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
         senders["zalo"] = ZaloSender(session, settings.zalo.api_url, tokens)
     app[keys.adapters_key] = adapters
     app[keys.senders_key] = senders
-    relay = Relay(engine, app[keys.writer_key], senders, RateLimiter(SEND_RATES), clock)
+    directory = RecipientDirectory(engine)
+    app[keys.directory_key] = directory
+    relay = Relay(engine, app[keys.writer_key], directory, senders, RateLimiter(SEND_RATES), clock)
     dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
     app[keys.relay_key] = relay
     app[keys.dispatcher_key] = dispatcher

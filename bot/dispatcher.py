@@ -21,7 +21,7 @@ from bot.channels.base import ChannelAdapter, Kind
 from bot.channels.facebook import GET_STARTED_PAYLOAD
 from bot.channels.senders import Sender
 from bot.conversation import handle_message
-from bot.db.models import inbox, outbox, recipients
+from bot.db.models import inbox, outbox
 from bot.engine.runner import AssistantNotReady
 from bot.inbox import encode_body
 
@@ -69,7 +69,6 @@ class Dispatcher:
         self._hints: set[tuple[str, str]] = set()
         self._rehint: set[tuple[str, str]] = set()
         self._full_scan = True
-        self._user_ids: dict[str, str] = {}
         self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_CONVERSATIONS)
         self._stopping = False
@@ -240,17 +239,4 @@ class Dispatcher:
         self._wake_relay((row.platform, row.user_ref))
 
     async def _platform_user_id(self, ref: str) -> str | None:
-        # A ref is an HMAC of the platform id, so the mapping never changes: cache it.
-        if ref in self._user_ids:
-            return self._user_ids[ref]
-        async with self.engine.connect() as conn:
-            user_id = (
-                await conn.execute(
-                    select(recipients.c.platform_user_id).where(recipients.c.user_ref == ref)
-                )
-            ).scalar()
-        if user_id is not None:
-            if len(self._user_ids) > 50_000:
-                self._user_ids.clear()
-            self._user_ids[ref] = user_id
-        return user_id
+        return await self._app[keys.directory_key].platform_user_id(ref)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.engine.runner import Assistant
     from bot.engine.topics import TopicMap
     from bot.outbox import Relay
+    from bot.recipients import RecipientDirectory
     from bot.recording import TurnRecorder
     from bot.settings import Settings
 
@@ -44,4 +45,5 @@ senders_key: web.AppKey[dict[str, Sender]] = web.AppKey("senders")
 http_key: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
 dispatcher_key: web.AppKey[Dispatcher] = web.AppKey("dispatcher")
 relay_key: web.AppKey[Relay] = web.AppKey("relay")
+directory_key: web.AppKey[RecipientDirectory] = web.AppKey("directory")
 zalo_tokens_key: web.AppKey[ZaloTokenManager] = web.AppKey("zalo_tokens")

@@ -24,10 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import SendResult
 from bot.channels.senders import Sender
-from bot.db.models import outbox, recipients
+from bot.db.models import outbox
 from bot.db.writer import BatchWriter
 from bot.inbox import dead_letter
 from bot.ratelimit import RateLimiter
+from bot.recipients import RecipientDirectory
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,14 @@ class Relay:
         self,
         engine: AsyncEngine,
         writer: BatchWriter,
+        directory: RecipientDirectory,
         senders: Mapping[str, Sender],
         limiter: RateLimiter,
         clock: Callable[[], datetime],
     ) -> None:
         self._engine = engine
         self._writer = writer
+        self._directory = directory
         self._senders = senders
         self._limiter = limiter
         self._clock = clock
@@ -63,7 +66,6 @@ class Relay:
         self._hints: set[tuple[str, str]] = set()
         self._rehint: set[tuple[str, str]] = set()
         self._full_scan = True
-        self._user_ids: dict[str, str] = {}
         self._in_flight: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
@@ -247,17 +249,4 @@ class Relay:
         await self._writer.write(work)
 
     async def _user_id(self, ref: str) -> str | None:
-        # A ref is an HMAC of the platform id, so the mapping never changes: cache it.
-        if ref in self._user_ids:
-            return self._user_ids[ref]
-        async with self._engine.connect() as conn:
-            user_id = (
-                await conn.execute(
-                    select(recipients.c.platform_user_id).where(recipients.c.user_ref == ref)
-                )
-            ).scalar()
-        if user_id is not None:
-            if len(self._user_ids) > 50_000:
-                self._user_ids.clear()
-            self._user_ids[ref] = user_id
-        return user_id
+        return await self._directory.platform_user_id(ref)

@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -21,14 +21,6 @@ from bot.settings import PROJECT_ROOT
 from tests.bot.test_server import free_port
 from tests.channels.conftest import APP_SECRET, PAGE_TOKEN, VERIFY_TOKEN, fb_text
 from tests.fakes.platforms import FakeGraph, Scripted
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 class Server:

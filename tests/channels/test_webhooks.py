@@ -268,3 +268,19 @@ async def test_raw_platform_ids_live_only_in_recipients(channels: Channels) -> N
         assert "8765432109876543" not in dump
     assert channels.rows("SELECT platform_user_id FROM recipients") == [("8765432109876543",)]
     assert APP_SECRET
+
+
+async def test_webhooks_are_acknowledged_and_kept_while_the_model_is_down(
+    aiohttp_client, tmp_path, graph, zalo
+) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import create_app
+    from tests.channels.conftest import channel_settings
+
+    settings = channel_settings(tmp_path, graph, zalo, MODEL_PATH=str(tmp_path / "none.tar.gz"))
+    client = await aiohttp_client(create_app(settings))
+    channels = Channels(client, settings, graph, zalo)
+    assert (await client.get("/readyz")).status == 503
+    assert (await channels.post_facebook(fb_text("1111", "xin chao", "m_down"))).status == 200
+    await asyncio.sleep(0.3)
+    assert channels.rows("SELECT status FROM inbox") == [("pending",)]
+    assert graph.messages() == []
