@@ -85,7 +85,8 @@ def print_reports(reports: dict[str, tuple[Report, float]], show_errors: bool) -
             "out-of-scope fallback rate, in-scope fallback rate"
         )
         points = sweep_fallback(report, THRESHOLDS, AMBIGUITIES)
-        best = max(points, key=lambda p: (round(p.accuracy, 3), -p.threshold))
+        # Best accuracy; among equals, the one that catches more out-of-scope questions.
+        best = max(points, key=lambda p: (round(p.accuracy, 3), p.oos_fallback_rate))
         for p in points:
             mark = "  <- best" if p == best else ""
             print(
