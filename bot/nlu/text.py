@@ -45,3 +45,41 @@ def fold(text: str) -> str:
 
 def has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
+
+
+# -- keyboard leftovers ------------------------------------------------------------------------
+# Phones without a Vietnamese keyboard, or one switched off, leave the Telex or VNI keystrokes
+# in the text: "dduwowcj" (được), "khoong" (không), "chuye6n d9o6i" (chuyển đổi). Decoding them
+# to the folded form is enough, since matching happens on folded text.
+_SYLLABLE = re.compile(r"^[bcdghklmnpqrstvx]*[aeiouy]+(?:c|ch|m|n|ng|nh|p|t)?$")
+_TELEX_PAIRS = (
+    ("dd", "d"),
+    ("aa", "a"),
+    ("ee", "e"),
+    ("oo", "o"),
+    ("aw", "a"),
+    ("ow", "o"),
+    ("uw", "u"),
+)
+_VNI_INSIDE = re.compile(r"^[a-z]+(?:[1-9][a-z]+)+[1-9]?$")
+
+
+def decode_keyboard_leftovers(token: str) -> str:
+    """The folded word behind a Telex or VNI leftover; anything else is returned unchanged."""
+    if not token.isascii() or not token.isalnum():
+        return token
+    if any(ch.isdigit() for ch in token):
+        # VNI: tone/mark digits between letters ("d9o6i"); trailing digits ("muc2") are numbers.
+        if _VNI_INSIDE.match(token):
+            return "".join(ch for ch in token if not ch.isdigit())
+        return token
+    decoded = token
+    for pair, single in _TELEX_PAIRS:
+        decoded = decoded.replace(pair, single)
+    marked = decoded != token
+    # A Vietnamese syllable never ends in s, f, r, x or j: there it is a Telex tone key.
+    if decoded[-1:] in {"s", "f", "r", "x", "j"} and _SYLLABLE.match(decoded[:-1]):
+        decoded, marked = decoded[:-1], True
+    if marked and _SYLLABLE.match(decoded):
+        return decoded
+    return token

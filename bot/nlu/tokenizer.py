@@ -19,8 +19,8 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.teencode import expand
-from bot.nlu.text import fold, normalize
+from bot.nlu.teencode import dictionary, expand
+from bot.nlu.text import decode_keyboard_leftovers, fold, normalize
 
 # Words: letters (any script) and digits, keeping in-word dots/slashes so "tinnhiemmang.vn",
 # "06/QĐ-TTg" and "10/10" stay one token. Emoji are dropped; a message of only emoji becomes one
@@ -74,8 +74,11 @@ def tokenize_text(text: str, max_chars: int = 2000) -> list[Token]:
         placeholder = emoji_lemma(surface) if surface.strip() else EMPTY_TOKEN
         return [Token(surface or " ", 0, max(len(surface), 1), lemma=placeholder)]
     spans: list[tuple[str, int, int, str]] = []
+    teencode_table = dictionary()
     for m in matches:
         folded = fold(m.group(0))
+        if folded not in teencode_table:
+            folded = decode_keyboard_leftovers(folded)
         glued = _GLUED.match(folded)
         parts = [glued.group(1), glued.group(2)] if glued else [folded]
         spans.extend((m.group(0), m.start(), m.end(), part) for part in parts)

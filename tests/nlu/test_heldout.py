@@ -45,3 +45,18 @@ async def test_topic_accuracy_on_heldout_set(runner: AssistantRunner) -> None:
     assert report.accuracy >= MIN_ACCURACY, report.confusions.most_common(10)
     # Out-of-scope questions must fall back, not get a confident wrong answer.
     assert report.oos_fell_back / report.oos_total >= 0.8
+
+
+async def test_keyboard_leftovers_reach_the_right_topic(runner: AssistantRunner) -> None:
+    from bot.engine.evaluation import topic_of_parse
+    from bot.engine.topics import TopicMap
+
+    topics = TopicMap.load()
+    cases = {
+        "chuyeenr ddooir soos laf gif": "dx_basics",  # Telex left on
+        "ddawng kys vneid mwcs 2 owr ddaau": "vneid",
+        "chuye6n d9o6i so61 la2 gi2": "dx_basics",  # VNI digits
+    }
+    for text, topic in cases.items():
+        predicted, intent, _ = topic_of_parse(await runner.parse(text), topics)
+        assert predicted == topic, (text, intent)

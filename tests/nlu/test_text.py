@@ -144,3 +144,17 @@ def test_numbers_stay_distinct_and_glued_forms_split(typed: str, lemmas: list[st
 )
 def test_emoji_only_messages_keep_their_meaning(text: str, lemma: str) -> None:
     assert [t.lemma for t in tokenize_text(text)] == [lemma]
+
+
+@pytest.mark.parametrize(
+    ("typed", "lemmas"),
+    [
+        ("dduwowcj khoong", ["duoc", "khong"]),
+        ("chuyeenr ddooir soos", ["chuyen", "doi", "so"]),
+        ("chuye6n d9o6i so61", ["chuyen", "doi", "so", "n61"]),
+        ("facebook zalo vneid", ["facebook", "zalo", "vneid"]),
+        ("tks ad", ["cam", "on", "admin"]),
+    ],
+)
+def test_telex_and_vni_leftovers_are_decoded(typed: str, lemmas: list[str]) -> None:
+    assert [t.lemma for t in tokenize_text(typed)] == lemmas
