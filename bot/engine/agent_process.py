@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -95,6 +96,9 @@ class AgentProcess:
             str(self.model_path),
             cwd=PROJECT_ROOT,
             env=env,
+            # Its own session: a Ctrl+C in the terminal reaches the gateway, which stops the
+            # agent in order, instead of killing the agent under a running turn.
+            start_new_session=True,
         )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -199,6 +203,24 @@ def worker_app(runner: AssistantRunner) -> web.Application:
 # work. Running the agent at a lower CPU priority lets the kernel serve the gateway first when
 # both want the CPU, so acks stay fast on a saturated machine and turns use what is left.
 AGENT_NICENESS = 10
+PARENT_CHECK_S = 0.5
+
+
+async def exit_with_parent(app: web.Application) -> Any:
+    """An agent whose gateway died (even by SIGKILL) must not live on holding 600 MB."""
+    parent = os.getppid()
+
+    async def watch() -> None:
+        while os.getppid() == parent:
+            await asyncio.sleep(PARENT_CHECK_S)
+        log.error("the gateway process is gone; the agent process stops")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    task = asyncio.create_task(watch())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def serve_worker(socket_path: str, model_path: Path, database_url: str | None) -> None:
@@ -221,6 +243,7 @@ def serve_worker(socket_path: str, model_path: Path, database_url: str | None) -
         await runner.stop()
 
     app = worker_app(runner)
+    app.cleanup_ctx.append(exit_with_parent)
     app.cleanup_ctx.append(lifecycle)
     # The parent watches for the socket file and /ready; SIGTERM stops the child cleanly.
     web.run_app(app, path=socket_path, print=None, access_log=None, shutdown_timeout=5)

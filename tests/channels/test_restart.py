@@ -82,6 +82,18 @@ def server(tmp_path: Path, graph: FakeGraph, model_path: Path) -> Iterator[Serve
     srv.stop()
 
 
+def children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status  # a zombie has exited
+
+
 async def post(session: aiohttp.ClientSession, server: Server, body: dict) -> int:
     raw = json.dumps(body).encode()
     headers = {
@@ -104,8 +116,15 @@ async def test_killed_mid_turn_then_answered_after_restart(
         await graph.wait_for(graph.MESSAGES, 1)  # the turn has begun
         assert server.inbox() == [("m_kill", "pending")]
         assert server.proc is not None
+        agents = children(server.proc.pid)
+        assert len(agents) == 1  # the agent process
         server.proc.send_signal(signal.SIGKILL)
         server.proc.wait(10)
+        # The orphaned agent notices and exits instead of living on.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and Path(f"/proc/{agents[0]}").exists():
+            await asyncio.sleep(0.1)
+        assert not alive(agents[0])
         graph.scripts.clear()
 
         server.start()
