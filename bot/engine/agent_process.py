@@ -211,7 +211,7 @@ async def exit_with_parent(app: web.Application) -> Any:
     parent = os.getppid()
 
     async def watch() -> None:
-        while os.getppid() == parent:
+        while os.getppid() == parent:  # noqa: ASYNC110 (no event tells of a parent's death)
             await asyncio.sleep(PARENT_CHECK_S)
         log.error("the gateway process is gone; the agent process stops")
         os.kill(os.getpid(), signal.SIGTERM)

@@ -122,7 +122,7 @@ async def test_killed_mid_turn_then_answered_after_restart(
         server.proc.wait(10)
         # The orphaned agent notices and exits instead of living on.
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and Path(f"/proc/{agents[0]}").exists():
+        while time.monotonic() < deadline and Path(f"/proc/{agents[0]}").exists():  # noqa: ASYNC110
             await asyncio.sleep(0.1)
         assert not alive(agents[0])
         graph.scripts.clear()
