@@ -25,6 +25,7 @@ from bot.engine.agent_process import AgentProcess
 from bot.engine.runner import Assistant, AssistantRunner
 from bot.engine.stores import sql_tracker_store
 from bot.engine.topics import TopicMap
+from bot.metrics import Metrics
 from bot.outbox import Relay
 from bot.privacy import resolve_pseudonym_key
 from bot.ratelimit import RateLimiter
@@ -32,6 +33,7 @@ from bot.recipients import RecipientDirectory
 from bot.recording import TurnRecorder
 from bot.settings import Settings
 from bot.web import health, webchat, webhooks
+from bot.web import metrics as metrics_route
 from bot.web.errors import error_middleware
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ def create_app(
     app[keys.clock_key] = clock
     app[keys.topics_key] = TopicMap.load()
     app[keys.pseudonym_key_key] = resolve_pseudonym_key(settings.pseudonym_key, settings.var_dir)
+    app[keys.metrics_key] = Metrics()
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_assistant_ctx(runner))
     app.cleanup_ctx.append(_announce_channels)
@@ -60,6 +63,7 @@ def create_app(
     health.setup(app)
     webchat.setup(app)
     webhooks.setup(app)
+    metrics_route.setup(app)
     return app
 
 
@@ -180,7 +184,15 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.senders_key] = senders
     directory = RecipientDirectory(engine)
     app[keys.directory_key] = directory
-    relay = Relay(engine, app[keys.writer_key], directory, senders, RateLimiter(SEND_RATES), clock)
+    relay = Relay(
+        engine,
+        app[keys.writer_key],
+        directory,
+        senders,
+        RateLimiter(SEND_RATES),
+        clock,
+        metrics=app[keys.metrics_key],
+    )
     dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
     app[keys.relay_key] = relay
     app[keys.dispatcher_key] = dispatcher

@@ -67,10 +67,13 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
         raise
     except asyncio.TimeoutError:
         log.error("turn timed out after %.0f s (channel %s)", settings.turn_timeout_s, channel)
+        app[keys.metrics_key].errors.labels("turn_timeout").inc()
         return Outcome([Reply(APOLOGY)], "out_of_scope", None)
     except Exception as exc:
         log.error("turn failed on channel %s: %s", channel, type(exc).__name__)
+        app[keys.metrics_key].errors.labels("turn_failed").inc()
         return Outcome([Reply(APOLOGY)], "out_of_scope", None)
+    app[keys.metrics_key].turn_latency.labels(channel).observe(result.latency_ms / 1000)
     topic = app[keys.topics_key].topic_of(result.intent, fallback=result.fallback)
     await app[keys.recorder_key].record(channel, ref, topic, result)
     replies = replies_from_rasa(result.replies)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.dispatcher import Dispatcher
     from bot.engine.runner import Assistant
     from bot.engine.topics import TopicMap
+    from bot.metrics import Metrics
     from bot.outbox import Relay
     from bot.recipients import RecipientDirectory
     from bot.recording import TurnRecorder
@@ -45,5 +46,6 @@ senders_key: web.AppKey[dict[str, Sender]] = web.AppKey("senders")
 http_key: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
 dispatcher_key: web.AppKey[Dispatcher] = web.AppKey("dispatcher")
 relay_key: web.AppKey[Relay] = web.AppKey("relay")
+metrics_key: web.AppKey[Metrics] = web.AppKey("metrics")
 directory_key: web.AppKey[RecipientDirectory] = web.AppKey("directory")
 zalo_tokens_key: web.AppKey[ZaloTokenManager] = web.AppKey("zalo_tokens")

@@ -27,6 +27,7 @@ from bot.channels.senders import Sender
 from bot.db.models import outbox
 from bot.db.writer import BatchWriter
 from bot.inbox import dead_letter
+from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
 from bot.recipients import RecipientDirectory
 
@@ -55,7 +56,10 @@ class Relay:
         senders: Mapping[str, Sender],
         limiter: RateLimiter,
         clock: Callable[[], datetime],
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._engine = engine
         self._writer = writer
         self._directory = directory
@@ -202,6 +206,7 @@ class Relay:
                 last_error=None,
             )
             self.sent += 1
+            self._metrics.messages_out.labels(row.platform, "sent").inc()
             return True
         if result.extra.get("ambiguous"):
             await self._settle(row, "unknown", reason=result.error or "timeout", attempts=attempts)
@@ -217,6 +222,7 @@ class Relay:
                 last_error=(result.error or "")[:300],
             )
             log.warning("send failed (%s), retry %d in %.1f s", result.error, attempts, delay)
+            self._metrics.errors.labels("send_retry").inc()
             return False
         await self._settle(
             row, "dead", reason=result.error or "permanent error", attempts=attempts
@@ -230,8 +236,10 @@ class Relay:
         await self._update(
             row.id, status=status, attempts=attempts or row.attempts, last_error=reason[:300]
         )
+        self._metrics.messages_out.labels(row.platform, status).inc()
         if status == "dead":
             log.warning("reply dead-lettered: %s", reason)
+            self._metrics.dead_letters.labels(row.platform, "out").inc()
             await dead_letter(
                 self._writer,
                 platform=row.platform,

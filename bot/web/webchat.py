@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot import keys
 from bot.conversation import handle_message, ref_for
 from bot.engine.runner import AssistantNotReady
 from bot.web.errors import json_error
@@ -45,6 +46,9 @@ async def web_message(request: web.Request) -> web.Response:
         response = json_error(503)
         response.headers["Retry-After"] = "5"
         return response
+    metrics = request.app[keys.metrics_key]
+    metrics.messages_in.labels("web").inc()
+    metrics.messages_out.labels("web", "sent").inc(len(outcome.replies))
     return web.json_response({"replies": [r.as_dict() for r in outcome.replies]})
 
 

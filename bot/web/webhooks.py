@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 
 from aiohttp import web
 
@@ -52,11 +53,15 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
     adapter: ChannelAdapter | None = request.app[keys.adapters_key].get(platform)
     if adapter is None:
         return json_error(404, f"Kênh {platform} chưa được cấu hình.")
+    started = time.perf_counter()
+    metrics = request.app[keys.metrics_key]
     raw = await request.read()  # bounded by client_max_size: larger bodies get 413
     if not request.headers.get(SIGNATURE_HEADERS[platform]):
+        metrics.errors.labels("webhook_unsigned").inc()
         return json_error(401, "Thiếu chữ ký.")
     if not adapter.verify(request.headers, raw):
         log.warning("%s webhook with a bad signature rejected", platform)
+        metrics.errors.labels("webhook_bad_signature").inc()
         return json_error(403, "Chữ ký không hợp lệ.")
     app = request.app
     now = app[keys.clock_key]()
@@ -64,6 +69,7 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
         events = adapter.parse(raw)
     except PayloadError as exc:
         log.warning("%s webhook signed but not understood: %s", platform, exc)
+        metrics.dead_letters.labels(platform, "in").inc()
         await dead_letter(
             app[keys.writer_key],
             platform=platform,
@@ -82,11 +88,15 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
     except Exception as exc:
         # Not committed: say so, and the platform will deliver it again.
         log.error("%s webhook not stored: %s", platform, type(exc).__name__)
+        metrics.errors.labels("webhook_store").inc()
         response = json_error(503, "Tạm thời không lưu được, vui lòng gửi lại.")
         response.headers["Retry-After"] = "5"
         return response
     for conversation in dict.fromkeys(stored):
         app[keys.dispatcher_key].wake(conversation)
+    if stored:
+        metrics.messages_in.labels(platform).inc(len(stored))
+    metrics.ack_latency.labels(platform).observe(time.perf_counter() - started)
     return web.json_response({"status": "ok"})
 
 

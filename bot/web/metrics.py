@@ -1,0 +1,35 @@
+"""`GET /metrics` in the Prometheus text format.
+
+Figures only (no user data). Expose it on the internal network; the reverse proxy in front of
+the public routes should not forward it.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import func, select
+
+from bot import keys
+from bot.db.models import outbox
+
+
+async def metrics(request: web.Request) -> web.Response:
+    app = request.app
+    registry = app[keys.metrics_key]
+    try:
+        async with app[keys.db_key].connect() as conn:
+            depth = (
+                await conn.execute(
+                    select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
+                )
+            ).scalar_one()
+        registry.outbox_depth.set(depth)
+    except Exception:  # the figures still come out while the database is away
+        registry.errors.labels("metrics_db").inc()
+    body = registry.render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/metrics", metrics)
