@@ -33,6 +33,9 @@ class Outcome:
     replies: list[Reply]
     topic: str
     result: TurnResult | None
+    # The user asked to erase their data: the channel must erase the last traces once the
+    # confirmation is sent.
+    erase_after_send: bool = False
 
 
 def replies_from_rasa(messages: list[dict[str, Any]]) -> list[Reply]:
@@ -77,9 +80,54 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
     topic = app[keys.topics_key].topic_of(result.intent, fallback=result.fallback)
     await app[keys.recorder_key].record(channel, ref, topic, result)
     replies = replies_from_rasa(result.replies)
+    if result.intent in DATA_RIGHTS_INTENTS:
+        return await _data_rights(app, channel, ref, result, topic)
     if truncated:
         replies.insert(0, Reply(TRUNCATED_NOTE))
     if not replies:
         # Rasa answered nothing (no rule fired and no fallback text): never leave silence.
         replies = [Reply(APOLOGY)]
     return Outcome(replies, topic, result)
+
+
+DATA_RIGHTS_INTENTS = frozenset({"data_view", "data_delete_confirm"})
+
+
+async def _data_rights(
+    app: web.Application, channel: str, ref: str, result: TurnResult, topic: str
+) -> Outcome:
+    """ "Xem dữ liệu của tôi" and the confirmed "xóa dữ liệu của tôi" are done by the gateway,
+    which holds the data; the assistant's own reply is replaced by the outcome."""
+    from bot.data_rights import erase, summarise
+
+    now = app[keys.clock_key]()
+    if result.intent == "data_view":
+        summary = await summarise(app[keys.db_key], ref)
+        if summary.messages == 0:
+            text = "Hiện mình chưa lưu câu hỏi nào của bạn."
+        else:
+            topics = ", ".join(
+                f"{name} ({count})" for name, count in sorted(summary.topics.items())
+            )
+            first = summary.first_seen.strftime("%d/%m/%Y") if summary.first_seen else "?"
+            text = (
+                f"Mình đang lưu về bạn: {summary.messages} câu hỏi từ {first}, theo chủ đề: "
+                f"{topics}. Không lưu tên, số điện thoại hay nội dung có số định danh, số tài "
+                "khoản, mã OTP (những số này được che trước khi lưu)."
+            )
+        buttons = ({"title": "Xóa dữ liệu", "payload": "/data_delete"},)
+        return Outcome([Reply(text, buttons)], topic, result)
+    removed = await erase(
+        app[keys.writer_key],
+        ref,
+        [f"{channel}:{ref}"],
+        now,
+        channel=channel,
+        keep_recipient=channel != "web",
+    )
+    log.info("data erased on request (%s, %d rows)", channel, removed)
+    text = (
+        "Mình đã xóa toàn bộ dữ liệu đã lưu về bạn: lịch sử câu hỏi, chủ đề và thời gian. "
+        "Nếu bạn nhắn tiếp, đó sẽ là một cuộc trò chuyện mới."
+    )
+    return Outcome([Reply(text)], topic, result, erase_after_send=channel != "web")

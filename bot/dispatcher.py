@@ -21,6 +21,7 @@ from bot.channels.base import ChannelAdapter, Kind
 from bot.channels.facebook import GET_STARTED_PAYLOAD
 from bot.channels.senders import Sender
 from bot.conversation import handle_message
+from bot.data_rights import ERASE_AFTER_SEND
 from bot.db.models import inbox, outbox
 from bot.engine.runner import AssistantNotReady
 from bot.inbox import encode_body
@@ -209,6 +210,8 @@ class Dispatcher:
             self._app, channel=row.platform, ref=row.user_ref, text=text
         )
         bodies = adapter.render(outcome.replies)
+        if outcome.erase_after_send and bodies:
+            bodies[-1] = {**bodies[-1], ERASE_AFTER_SEND: True}
         now = self._clock()
 
         def work(conn: Connection) -> None:

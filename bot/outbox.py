@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import SendResult
 from bot.channels.senders import Sender
+from bot.data_rights import ERASE_AFTER_SEND, erase
 from bot.db.models import outbox
 from bot.db.writer import BatchWriter
 from bot.inbox import dead_letter
@@ -186,12 +187,23 @@ class Relay:
         if sender is None or user_id is None:
             await self._settle(row, "dead", reason="no sender or recipient for this row")
             return True
+        body = json.loads(row.body)
+        erase_after = bool(body.pop(ERASE_AFTER_SEND, False))
         async with self._semaphore:
             await self._limiter.bucket(row.platform, row.page_id).acquire()
-            result = await sender.send(
-                user_id, json.loads(row.body), messaging_type=row.messaging_type
+            result = await sender.send(user_id, body, messaging_type=row.messaging_type)
+        settled = await self._record(row, result)
+        if settled and erase_after:
+            # The confirmation of an erasure is out: now remove its row and the raw id too.
+            await erase(
+                self._writer,
+                row.user_ref,
+                [f"{row.platform}:{row.user_ref}"],
+                self._clock(),
+                channel=row.platform,
             )
-        return await self._record(row, result)
+            self._directory.forget(row.user_ref)
+        return settled
 
     async def _record(self, row: Any, result: SendResult) -> bool:
         attempts = row.attempts + 1

@@ -130,3 +130,15 @@ zalo_tokens = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False, default=1),
 )
+
+# What was done with personal data, for audit: the action and how many rows, never who.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("action", String(32), nullable=False),  # erase | retention | view
+    Column("channel", String(16), nullable=True),
+    Column("rows", Integer, nullable=False),
+)
+Index("ix_audit_log_created_at", audit_log.c.created_at)

@@ -71,8 +71,9 @@ class BatchWriter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        # SQLite connections belong to the thread that opened them: close them there.
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._engine.dispose)
         self._executor.shutdown(wait=True)
-        self._engine.dispose()
 
     async def write(self, work: Callable[[Connection], T], *, urgent: bool = False) -> T:
         """Run `work(conn)` in a committed transaction; return its result after the commit.
