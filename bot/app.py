@@ -141,6 +141,25 @@ async def _announce_channels(app: web.Application) -> AsyncIterator[None]:
 
 
 SHUTDOWN_GRACE_S = 8.0
+RETENTION_INTERVAL_S = 24 * 3600
+
+
+async def _retention_loop(app: web.Application) -> None:
+    """Apply RETENTION_DAYS once at start, then daily."""
+    from bot.data_rights import apply_retention
+
+    while True:
+        try:
+            removed = await apply_retention(
+                app[keys.writer_key], app[keys.settings_key].retention_days, app[keys.clock_key]()
+            )
+            if removed:
+                log.info("retention: %d old rows deleted", removed)
+        except Exception as exc:
+            log.error("retention failed: %s", type(exc).__name__)
+        await asyncio.sleep(RETENTION_INTERVAL_S)
+
+
 # Send rates per page/OA (requests/s, burst): Messenger allows 300/s per page; Zalo's limit is
 # per app (4000/min) and undocumented per OA, so it stays conservative.
 SEND_RATES = {"facebook": (100.0, 20), "zalo": (10.0, 10)}
@@ -196,7 +215,11 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
     dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
     app[keys.relay_key] = relay
     app[keys.dispatcher_key] = dispatcher
-    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run())]
+    tasks = [
+        asyncio.create_task(relay.run()),
+        asyncio.create_task(dispatcher.run()),
+        asyncio.create_task(_retention_loop(app)),
+    ]
     yield
     # Intake has stopped (the site is closed): finish running turns, then pending sends.
     await dispatcher.stop(SHUTDOWN_GRACE_S)

@@ -181,6 +181,29 @@ def cmd_agent_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from bot.data_rights import apply_retention
+    from bot.db.migrate import upgrade
+    from bot.db.writer import BatchWriter
+
+    settings = _settings(args)
+    upgrade(settings.database_url)
+    days = args.days or settings.retention_days
+
+    async def run() -> int:
+        writer = BatchWriter(settings.database_url)
+        try:
+            return await apply_retention(writer, days, datetime.now(timezone.utc))
+        finally:
+            await writer.stop()
+
+    removed = asyncio.run(run())
+    print(f"retention {days} days: {removed} rows deleted")
+    return 0
+
+
 # -- db ------------------------------------------------------------------------------------
 
 
@@ -314,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_argument("--refresh-token", required=True)
     tokens.add_argument("--expires-in", type=int, default=90000, help="seconds (default 25 h)")
     tokens.set_defaults(func=cmd_zalo_set_tokens)
+
+    retention = sub.add_parser("retention", help="delete records older than RETENTION_DAYS")
+    retention.add_argument("--days", type=int, help="override RETENTION_DAYS")
+    retention.set_defaults(func=cmd_retention)
 
     worker = sub.add_parser("agent-worker", help=argparse.SUPPRESS)
     worker.add_argument("--socket", required=True)

@@ -125,6 +125,8 @@ class Settings:
     # "process": the Rasa agent runs in a supervised child process (acks never wait for a
     # turn); "thread": on a thread of the server process (lighter, for small pilots).
     agent_mode: str = "process"
+    # Records older than this are deleted by the daily retention job.
+    retention_days: int = 365
     facebook: FacebookSettings = FacebookSettings()
     zalo: ZaloSettings = ZaloSettings()
 
@@ -149,6 +151,7 @@ class Settings:
             raise SettingsError(f"AGENT_MODE must be process or thread, got {agent_mode!r}")
         return cls(
             agent_mode=agent_mode,
+            retention_days=_int(env, "RETENTION_DAYS", 365, low=1, high=3650),
             host=_str(env, "HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8080, low=0, high=65535),
             database_url=database_url,
