@@ -12,6 +12,8 @@ import aiohttp
 from aiohttp import web
 
 from bot import keys
+from bot.admin import routes as admin_routes
+from bot.admin.auth import SessionSigner, ensure_first_admin
 from bot.channels.base import ChannelAdapter
 from bot.channels.facebook import FacebookAdapter
 from bot.channels.senders import FacebookSender, Sender, ZaloSender
@@ -27,7 +29,7 @@ from bot.engine.stores import sql_tracker_store
 from bot.engine.topics import TopicMap
 from bot.metrics import Metrics
 from bot.outbox import Relay
-from bot.privacy import resolve_pseudonym_key
+from bot.privacy import resolve_pseudonym_key, resolve_secret
 from bot.ratelimit import RateLimiter
 from bot.recipients import RecipientDirectory
 from bot.recording import TurnRecorder
@@ -64,6 +66,20 @@ def create_app(
     webchat.setup(app)
     webhooks.setup(app)
     metrics_route.setup(app)
+    admin_routes.setup(
+        app,
+        SessionSigner(
+            resolve_secret(
+                settings.admin_session_key,
+                settings.var_dir,
+                "admin_session.key",
+                "ADMIN_SESSION_KEY",
+            )
+        ),
+        # Browsers keep Secure cookies on http://127.0.0.1 too, but a plain-HTTP deployment on
+        # another address would silently lose them; behind the HTTPS proxy they are Secure.
+        secure_cookies=settings.host not in LOOPBACK_HOSTS,
+    )
     return app
 
 
@@ -78,6 +94,10 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.writer_key] = writer
     app[keys.seen_key] = {}
     app[keys.recorder_key] = TurnRecorder(writer, app[keys.clock_key])
+    if await ensure_first_admin(
+        writer, engine, app[keys.settings_key].admin_password, app[keys.clock_key]()
+    ):
+        log.info("first admin account 'admin' created from ADMIN_PASSWORD")
     yield
     await writer.stop()
     await engine.dispose()
@@ -140,6 +160,7 @@ async def _announce_channels(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 SHUTDOWN_GRACE_S = 8.0
 RETENTION_INTERVAL_S = 24 * 3600
 

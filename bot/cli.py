@@ -170,6 +170,43 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin_create_user(args: argparse.Namespace) -> int:
+    """Create an admin-pages account; the password is read from the terminal or stdin."""
+    import getpass
+    from datetime import datetime, timezone
+
+    from bot.admin.auth import AuthError, create_user
+    from bot.db.migrate import upgrade
+    from bot.db.writer import BatchWriter
+
+    settings = _settings(args)
+    if sys.stdin.isatty():
+        password = getpass.getpass("Mật khẩu: ")
+        if getpass.getpass("Nhập lại: ") != password:
+            print("Hai lần nhập không khớp.", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    upgrade(settings.database_url)
+
+    async def create() -> None:
+        writer = BatchWriter(settings.database_url)
+        try:
+            await create_user(
+                writer, args.username, password, args.role, datetime.now(timezone.utc)
+            )
+        finally:
+            await writer.stop()
+
+    try:
+        asyncio.run(create())
+    except AuthError as exc:
+        print(f"Không tạo được: {exc}", file=sys.stderr)
+        return 2
+    print(f"Đã tạo tài khoản {args.username.strip().lower()} ({args.role}).")
+    return 0
+
+
 def cmd_agent_worker(args: argparse.Namespace) -> int:
     """Internal: the agent child process started by `run` (see bot/engine/agent_process.py)."""
     import os
@@ -341,6 +378,13 @@ def build_parser() -> argparse.ArgumentParser:
     retention = sub.add_parser("retention", help="delete records older than RETENTION_DAYS")
     retention.add_argument("--days", type=int, help="override RETENTION_DAYS")
     retention.set_defaults(func=cmd_retention)
+
+    admin = sub.add_parser("admin", help="admin pages accounts")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    create = admin_sub.add_parser("create-user", help="create an account (password on stdin)")
+    create.add_argument("username")
+    create.add_argument("--role", choices=["admin", "volunteer"], default="volunteer")
+    create.set_defaults(func=cmd_admin_create_user)
 
     worker = sub.add_parser("agent-worker", help=argparse.SUPPRESS)
     worker.add_argument("--socket", required=True)

@@ -143,7 +143,10 @@ async def apply_retention(writer: BatchWriter, days: int, now: datetime) -> int:
                 ).rowcount
                 or 0
             )
-        conn.execute(audit_log.insert().values(created_at=now, action="retention", rows=removed))
+        if removed:  # a run that found nothing to delete is not worth an audit line
+            conn.execute(
+                audit_log.insert().values(created_at=now, action="retention", rows=removed)
+            )
         return removed
 
     return await writer.write(work)

@@ -27,9 +27,14 @@ def user_ref(key: bytes, channel: str, page_id: str, platform_id: str) -> str:
 
 
 def resolve_pseudonym_key(configured: str, var_dir: Path) -> bytes:
+    return resolve_secret(configured, var_dir, "pseudonym.key", "PSEUDONYM_KEY")
+
+
+def resolve_secret(configured: str, var_dir: Path, filename: str, setting: str) -> bytes:
+    """The configured secret, or a development one created once under var/."""
     if configured:
         return configured.encode()
-    path = var_dir / "pseudonym.key"
+    path = var_dir / filename
     if path.exists():
         return path.read_text().strip().encode()
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -39,7 +44,7 @@ def resolve_pseudonym_key(configured: str, var_dir: Path) -> bytes:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
-    log.warning("PSEUDONYM_KEY is unset: generated a development key in %s", path)
+    log.warning("%s is unset: generated a development key in %s", setting, path)
     return key.encode()
 
 

@@ -114,6 +114,7 @@ class Settings:
     redis_url: str = ""
     pseudonym_key: str = field(default="", repr=False)
     admin_password: str = field(default="", repr=False)
+    admin_session_key: str = field(default="", repr=False)
     model_path: Path = PROJECT_ROOT / "models" / "assistant.tar.gz"
     var_dir: Path = PROJECT_ROOT / "var"
     log_level: str = "INFO"
@@ -158,6 +159,7 @@ class Settings:
             redis_url=_str(env, "REDIS_URL"),
             pseudonym_key=_str(env, "PSEUDONYM_KEY"),
             admin_password=_str(env, "ADMIN_PASSWORD"),
+            admin_session_key=_str(env, "ADMIN_SESSION_KEY"),
             model_path=_path(env, "MODEL_PATH", PROJECT_ROOT / "models" / "assistant.tar.gz"),
             var_dir=var_dir,
             log_level=log_level,

@@ -142,3 +142,15 @@ audit_log = Table(
     Column("rows", Integer, nullable=False),
 )
 Index("ix_audit_log_created_at", audit_log.c.created_at)
+
+# People who use the admin pages: the Department's staff (admin) and youth-union volunteers.
+admin_users = Table(
+    "admin_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("role", String(16), nullable=False),  # admin | volunteer
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
