@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import keys
 from bot.admin.auth import (
@@ -31,7 +31,8 @@ from bot.admin.auth import (
     new_session,
     verify_password,
 )
-from bot.db.models import admin_users, turns
+from bot.admin.stats import Period, RangeError, compute
+from bot.db.models import admin_users
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOGIN_CSRF_COOKIE = "khdx_login_csrf"
@@ -139,31 +140,30 @@ async def logout(request: web.Request, session: Session) -> web.StreamResponse:
 
 @require()
 async def home(request: web.Request, session: Session) -> web.StreamResponse:
-    async with request.app[keys.db_key].connect() as conn:
-        by_channel = (
-            await conn.execute(
-                select(
-                    turns.c.channel,
-                    func.count().label("messages"),
-                    func.count(func.distinct(turns.c.user_ref)).label("users"),
-                    func.sum(func.cast(turns.c.fallback, type_=turns.c.replies.type)).label(
-                        "fallbacks"
-                    ),
-                ).group_by(turns.c.channel)
-            )
-        ).all()
-        by_topic = (
-            await conn.execute(
-                select(turns.c.topic, func.count().label("messages"))
-                .group_by(turns.c.topic)
-                .order_by(func.count().desc())
-            )
-        ).all()
+    today = request.app[keys.clock_key]().date()
+    error = None
+    try:
+        period = Period.parse(request.query.get("from"), request.query.get("to"), today)
+    except RangeError as exc:
+        error = f"Khoảng thời gian không hợp lệ: {exc}."
+        period = Period.parse(None, None, today)
+    stats = await compute(request.app[keys.db_key], period)
     response = aiohttp_jinja2.render_template(
-        "home.html",
-        request,
-        {"session": session, "by_channel": by_channel, "by_topic": by_topic},
+        "home.html", request, {"session": session, "stats": stats, "error": error}
     )
+    return _no_store(response)
+
+
+async def api_stats(request: web.Request) -> web.StreamResponse:
+    """The dashboard's figures as JSON; a session is required (401 without)."""
+    if current_session(request) is None:
+        return web.json_response({"error": "Chưa đăng nhập."}, status=401)
+    today = request.app[keys.clock_key]().date()
+    try:
+        period = Period.parse(request.query.get("from"), request.query.get("to"), today)
+    except RangeError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    response = web.json_response(await compute(request.app[keys.db_key], period))
     return _no_store(response)
 
 
@@ -221,5 +221,6 @@ def setup(app: web.Application, signer: SessionSigner, *, secure_cookies: bool) 
     app.router.add_post("/admin/login", login)
     app.router.add_post("/admin/logout", logout)
     app.router.add_get("/admin", home)
+    app.router.add_get("/admin/api/stats", api_stats)
     app.router.add_get("/admin/users", users_page)
     app.router.add_post("/admin/users", users_create)
