@@ -1,0 +1,64 @@
+"""The admin dashboard in headless Chromium: log in, pick a period, see the chart."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+from playwright.async_api import Browser, Page, expect
+
+from bot.app import create_app
+from bot.engine.runner import AssistantRunner
+from tests.conftest import make_settings
+
+PASSWORD = "quan-tri-vien-2026"
+
+
+@pytest.fixture
+async def admin_page(
+    browser: Browser, tmp_path: Path, runner: AssistantRunner
+) -> AsyncIterator[tuple[Page, str]]:
+    settings = make_settings(tmp_path, ADMIN_PASSWORD=PASSWORD)
+    server = TestServer(create_app(settings, runner=runner), host="127.0.0.1")
+    await server.start_server()
+    base = str(server.make_url("")).rstrip("/")
+    context = await browser.new_context(viewport={"width": 1024, "height": 900})
+    page = await context.new_page()
+    yield page, base
+    await context.close()
+    await server.close()
+
+
+async def test_log_in_pick_a_period_and_see_the_chart(
+    admin_page: tuple[Page, str], tmp_path: Path
+) -> None:
+    page, base = admin_page
+    # Some traffic for the figures.
+    for text in ("xin chao", "chuyen doi so la gi", "gia vang hom nay"):
+        await page.request.post(
+            f"{base}/webhooks/web", data={"sender": "browser-admin", "message": text}
+        )
+    await page.goto(f"{base}/admin")
+    await expect(page).to_have_url(f"{base}/admin/login")
+    await page.fill("#username", "admin")
+    await page.fill("#password", "sai-mat-khau-roi")
+    await page.click("button[type=submit]")
+    await expect(page.get_by_role("alert")).to_contain_text("không đúng")
+    await page.fill("#username", "admin")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible()
+    await expect(page.locator("#total-messages")).to_have_text("3")
+
+    await page.fill("#from", "2026-10-01")
+    await page.fill("#to", "2026-10-31")
+    await page.click("#period button[type=submit]")
+    await expect(page).to_have_url(f"{base}/admin?from=2026-10-01&to=2026-10-31")
+    await expect(page.locator("#chart-daily rect")).to_have_count(31)
+    await expect(page.locator("#total-messages")).to_have_text("0")
+    await page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+
+    await page.get_by_role("button", name="Đăng xuất").click()
+    await expect(page).to_have_url(f"{base}/admin/login")
