@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from bot.data_rights import ERASE_AFTER_SEND
 from bot.db.models import inbox, outbox
 from bot.engine.runner import AssistantNotReady
 from bot.inbox import encode_body
+from bot.scheduling import ConversationWorkers
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,9 @@ def turn_text(kind: str, text: str | None, payload: str | None) -> str:
     return text or ""
 
 
-class Dispatcher:
+class Dispatcher(ConversationWorkers):
+    poll_interval_s = POLL_INTERVAL_S
+
     def __init__(
         self,
         app: web.Application,
@@ -61,69 +63,20 @@ class Dispatcher:
         clock: Callable[[], datetime],
         wake_relay: Callable[[tuple[str, str]], None],
     ) -> None:
+        super().__init__()
         self._app = app
         self._adapters = adapters
         self._senders = senders
         self._clock = clock
         self._wake_relay = wake_relay
-        self._wake = asyncio.Event()
-        self._hints: set[tuple[str, str]] = set()
-        self._rehint: set[tuple[str, str]] = set()
-        self._full_scan = True
-        self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_CONVERSATIONS)
-        self._stopping = False
         self.turns_done = 0
-
-    def wake(self, conversation: tuple[str, str] | None = None) -> None:
-        """New work: for one conversation (cheap), or unknown (rescan the inbox)."""
-        if conversation is None:
-            self._full_scan = True
-        elif conversation in self._active:
-            self._rehint.add(conversation)  # looked at again when its drain ends
-        else:
-            self._hints.add(conversation)
-        self._wake.set()
 
     @property
     def engine(self) -> Any:
         return self._app[keys.db_key]
 
-    async def run(self) -> None:
-        """Poll for pending rows (woken at once by new webhooks) until cancelled."""
-        last_scan = float("-inf")
-        loop = asyncio.get_running_loop()
-        while not self._stopping:
-            try:
-                # Webhooks name the conversations they stored; a periodic scan of the inbox
-                # catches the rest (rows left pending by a crash, a lost hint).
-                if self._full_scan or loop.time() - last_scan >= POLL_INTERVAL_S:
-                    self._full_scan = False
-                    last_scan = loop.time()
-                    await self._schedule()
-                hints, self._hints = self._hints, set()
-                for key in hints:
-                    self._start(key)
-            except Exception as exc:  # a database hiccup must not kill the loop
-                log.error("dispatcher: %s", type(exc).__name__)
-            with suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL_S)
-            self._wake.clear()
-
-    async def stop(self, timeout: float) -> None:
-        """Take no new work; let running turns finish (or stay pending) within `timeout`."""
-        self._stopping = True
-        self._wake.set()
-        tasks = list(self._active.values())
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=timeout)
-            for task in pending:
-                task.cancel()
-            for task in pending:
-                with suppress(asyncio.CancelledError, Exception):
-                    await task
-
-    async def _schedule(self) -> None:
+    async def _scan(self) -> None:
         if not self._app[keys.runner_key].ready:
             return
         async with self.engine.connect() as conn:
@@ -138,24 +91,10 @@ class Dispatcher:
         for key in dict.fromkeys((r.platform, r.user_ref) for r in rows):
             self._start(key)
 
-    def _start(self, key: tuple[str, str]) -> None:
-        if key in self._active or self._stopping or not self._app[keys.runner_key].ready:
-            return
-        task = asyncio.create_task(self._drain(key))
-        self._active[key] = task
-        task.add_done_callback(self._forget(key))
+    def _can_start(self) -> bool:
+        return self._app[keys.runner_key].ready
 
-    def _forget(self, key: tuple[str, str]) -> Callable[[asyncio.Task[None]], None]:
-        def done(_task: asyncio.Task[None]) -> None:
-            self._active.pop(key, None)
-            if key in self._rehint:
-                self._rehint.discard(key)
-                self._hints.add(key)
-                self._wake.set()
-
-        return done
-
-    async def _drain(self, key: tuple[str, str]) -> None:
+    async def _work(self, key: tuple[str, str], first: Any) -> None:
         """Handle one conversation's pending rows, oldest first, one at a time."""
         platform, ref = key
         async with self._semaphore:

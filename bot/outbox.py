@@ -14,7 +14,6 @@ import json
 import logging
 import random
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +30,7 @@ from bot.inbox import dead_letter
 from bot.metrics import Metrics
 from bot.ratelimit import RateLimiter
 from bot.recipients import RecipientDirectory
+from bot.scheduling import ConversationWorkers
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,9 @@ def backoff_s(attempts: int, retry_after: float | None = None) -> float:
     return max(delay, retry_after or 0.0)
 
 
-class Relay:
+class Relay(ConversationWorkers):
+    poll_interval_s = POLL_INTERVAL_S
+
     def __init__(
         self,
         engine: AsyncEngine,
@@ -60,6 +62,7 @@ class Relay:
         *,
         metrics: Metrics | None = None,
     ) -> None:
+        super().__init__()
         self._metrics = metrics or Metrics()
         self._engine = engine
         self._writer = writer
@@ -67,54 +70,10 @@ class Relay:
         self._senders = senders
         self._limiter = limiter
         self._clock = clock
-        self._wake = asyncio.Event()
-        self._hints: set[tuple[str, str]] = set()
-        self._rehint: set[tuple[str, str]] = set()
-        self._full_scan = True
-        self._in_flight: set[tuple[str, str]] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
-        self._stopping = False
         self.sent = 0
 
-    def wake(self, conversation: tuple[str, str] | None = None) -> None:
-        """New replies for one conversation (cheap), or unknown (rescan the outbox)."""
-        if conversation is None:
-            self._full_scan = True
-        elif conversation in self._in_flight:
-            self._rehint.add(conversation)
-        else:
-            self._hints.add(conversation)
-        self._wake.set()
-
-    async def run(self) -> None:
-        last_scan = float("-inf")
-        loop = asyncio.get_running_loop()
-        while not self._stopping:
-            try:
-                # Due retries and anything without a hint are found by the periodic scan.
-                if self._full_scan or loop.time() - last_scan >= POLL_INTERVAL_S:
-                    self._full_scan = False
-                    last_scan = loop.time()
-                    await self._schedule()
-                hints, self._hints = self._hints, set()
-                for key in hints:
-                    self._start(key, None)
-            except Exception as exc:
-                log.error("relay: %s", type(exc).__name__)
-            with suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL_S)
-            self._wake.clear()
-
-    async def stop(self, timeout: float) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._tasks:
-            _, pending = await asyncio.wait(list(self._tasks), timeout=timeout)
-            for task in pending:
-                task.cancel()
-
-    async def _schedule(self) -> None:
+    async def _scan(self) -> None:
         now = self._clock()
         # The oldest unsettled row of each conversation, if it is due.
         heads = (
@@ -135,15 +94,7 @@ class Relay:
         for row in rows:
             self._start((row.platform, row.user_ref), row)
 
-    def _start(self, key: tuple[str, str], first: Any) -> None:
-        if key in self._in_flight or self._stopping:
-            return
-        self._in_flight.add(key)
-        task = asyncio.create_task(self._deliver_conversation(key, first))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _deliver_conversation(self, key: tuple[str, str], first: Any) -> None:
+    async def _work(self, key: tuple[str, str], first: Any) -> None:
         """Send this conversation's due rows in order until one must wait."""
         try:
             row = first if first is not None else await self._next_due(key)
@@ -154,11 +105,6 @@ class Relay:
                 row = await self._next_due(key)
         except Exception as exc:
             log.error("relay conversation failed: %s", type(exc).__name__)
-        finally:
-            self._in_flight.discard(key)
-            if key in self._rehint:
-                self._rehint.discard(key)
-                self.wake(key)
 
     async def _next_due(self, key: tuple[str, str]) -> Any:
         async with self._engine.connect() as conn:
