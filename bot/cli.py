@@ -207,6 +207,34 @@ def cmd_admin_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The monthly report as a file: `report --month 2026-10 --format xlsx`."""
+    from bot.admin.report import build
+    from bot.admin.stats import RangeError
+    from bot.db.engine import create_engine
+    from bot.db.migrate import upgrade
+
+    settings = _settings(args)
+    upgrade(settings.database_url)
+
+    async def make() -> bytes:
+        engine = create_engine(settings.database_url)
+        try:
+            return await build(engine, args.month, args.format)
+        finally:
+            await engine.dispose()
+
+    try:
+        body = asyncio.run(make())
+    except RangeError as exc:
+        print(f"Tháng không hợp lệ: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out or f"bao-cao-chuyen-doi-so-{args.month}.{args.format}")
+    out.write_bytes(body)
+    print(f"Đã ghi {out}")
+    return 0
+
+
 def cmd_agent_worker(args: argparse.Namespace) -> int:
     """Internal: the agent child process started by `run` (see bot/engine/agent_process.py)."""
     import os
@@ -385,6 +413,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("username")
     create.add_argument("--role", choices=["admin", "volunteer"], default="volunteer")
     create.set_defaults(func=cmd_admin_create_user)
+
+    report = sub.add_parser("report", help="monthly report for the steering committee")
+    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    report.add_argument("--out", help="file to write (default bao-cao-chuyen-doi-so-MONTH.FMT)")
+    report.set_defaults(func=cmd_report)
 
     worker = sub.add_parser("agent-worker", help=argparse.SUPPRESS)
     worker.add_argument("--socket", required=True)

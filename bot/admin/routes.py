@@ -31,6 +31,7 @@ from bot.admin.auth import (
     new_session,
     verify_password,
 )
+from bot.admin.report import build as build_report
 from bot.admin.stats import Period, RangeError, compute
 from bot.db.models import admin_users
 
@@ -208,6 +209,29 @@ async def users_create(request: web.Request, session: Session) -> web.StreamResp
     return await _users_page(request, session, message="Đã tạo tài khoản.")
 
 
+@require()
+async def report(request: web.Request, session: Session) -> web.StreamResponse:
+    """The monthly workbook (or CSV) for download."""
+    month = request.query.get("month") or request.app[keys.clock_key]().strftime("%Y-%m")
+    fmt = request.query.get("format", "xlsx")
+    if fmt not in {"xlsx", "csv"}:
+        raise web.HTTPBadRequest(text="Định dạng phải là xlsx hoặc csv.")
+    try:
+        body = await build_report(request.app[keys.db_key], month, fmt)
+    except RangeError as exc:
+        raise web.HTTPBadRequest(text=f"Tháng không hợp lệ: {exc}.") from exc
+    content_type = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if fmt == "xlsx"
+        else "text/csv; charset=utf-8"
+    )
+    response = web.Response(body=body, headers={"Content-Type": content_type})
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="bao-cao-chuyen-doi-so-{month}.{fmt}"'
+    )
+    return _no_store(response)
+
+
 def setup(app: web.Application, signer: SessionSigner, *, secure_cookies: bool) -> None:
     aiohttp_jinja2.setup(
         app,
@@ -222,5 +246,6 @@ def setup(app: web.Application, signer: SessionSigner, *, secure_cookies: bool) 
     app.router.add_post("/admin/logout", logout)
     app.router.add_get("/admin", home)
     app.router.add_get("/admin/api/stats", api_stats)
+    app.router.add_get("/admin/report", report)
     app.router.add_get("/admin/users", users_page)
     app.router.add_post("/admin/users", users_create)

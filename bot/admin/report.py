@@ -1,0 +1,111 @@
+"""The monthly report for the provincial steering committee: a Vietnamese workbook (or CSV)
+built from the same figures as the dashboard (bot.admin.stats), so the two always agree."""
+
+from __future__ import annotations
+
+import csv
+import io
+from calendar import monthrange
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.admin.stats import Period, RangeError, compute
+from bot.settings import PROJECT_ROOT
+
+AREAS_FILE = PROJECT_ROOT / "content" / "report_areas.yml"
+CHANNEL_NAMES = {"zalo": "Zalo OA", "facebook": "Facebook Messenger", "web": "Trang web"}
+
+
+def month_period(month: str) -> Period:
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        first = date(year, number, 1)
+    except ValueError as exc:
+        raise RangeError("tháng phải có dạng YYYY-MM") from exc
+    return Period(first, date(year, number, monthrange(year, number)[1]))
+
+
+def load_areas(path: Path = AREAS_FILE) -> list[tuple[str, list[str]]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [(area["name"], list(area["topics"])) for area in data["areas"]]
+
+
+def rows(stats: dict[str, Any]) -> dict[str, list[list[Any]]]:
+    """The report's tables: sheet name -> rows (first row = header)."""
+    sat = stats["satisfaction"]
+    answered = stats["messages"] - stats["fallbacks"]
+    summary = [
+        ["Chỉ tiêu", "Giá trị"],
+        ["Kỳ báo cáo", f"{stats['from']} đến {stats['to']}"],
+        ["Số người được tiếp cận (người dùng đã hỏi)", stats["users"]],
+        ["Số câu hỏi (lượt hỏi đáp)", stats["messages"]],
+        ["Số câu trả lời được", answered],
+        ["Số câu không trả lời được (chuyển hướng)", stats["fallbacks"]],
+        [
+            "Tỷ lệ trả lời được (%)",
+            round(100 * answered / stats["messages"], 1) if stats["messages"] else 0,
+        ],
+        ["Đánh giá hữu ích", sat["helpful"]],
+        ["Đánh giá chưa hữu ích", sat["not_helpful"]],
+        ["Người theo dõi mới (Zalo OA)", stats["followers"]["new"]],
+        ["Bỏ theo dõi (Zalo OA)", stats["followers"]["left"]],
+        ["Tin nhắn gửi thành công", stats["sends"].get("sent", 0)],
+        ["Tin nhắn gửi thất bại", stats["sends"].get("dead", 0)],
+    ]
+    by_area = [["Nội dung tuyên truyền (mục II.1 Kế hoạch)", "Số câu hỏi"]]
+    for name, topics in load_areas():
+        by_area.append([name, sum(stats["by_topic"].get(t, 0) for t in topics)])
+    by_topic = [["Chủ đề", "Số câu hỏi"]] + [[t, n] for t, n in stats["by_topic"].items()]
+    by_channel = [["Kênh", "Số câu hỏi", "Số người dùng"]] + [
+        [CHANNEL_NAMES.get(c, c), v["messages"], v["users"]]
+        for c, v in stats["by_channel"].items()
+    ]
+    by_day = [["Ngày", "Số câu hỏi", "Số người dùng"]] + [
+        [d["day"], d["messages"], d["users"]] for d in stats["per_day"]
+    ]
+    return {
+        "Tổng hợp": summary,
+        "Theo nội dung": by_area,
+        "Theo chủ đề": by_topic,
+        "Theo kênh": by_channel,
+        "Theo ngày": by_day,
+    }
+
+
+def to_xlsx(tables: dict[str, list[list[Any]]]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, table in tables.items():
+        sheet = workbook.create_sheet(title)
+        for row in table:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.column_dimensions["A"].width = 52
+        sheet.column_dimensions["B"].width = 18
+        sheet.column_dimensions["C"].width = 16
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_csv(tables: dict[str, list[list[Any]]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for title, table in tables.items():
+        writer.writerow([title])
+        writer.writerows(table)
+        writer.writerow([])
+    # A BOM so that Excel opens the Vietnamese text as UTF-8.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+async def build(engine: AsyncEngine, month: str, fmt: str) -> bytes:
+    tables = rows(await compute(engine, month_period(month)))
+    return to_xlsx(tables) if fmt == "xlsx" else to_csv(tables)
