@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
+from openpyxl import load_workbook
 from playwright.async_api import Browser, Page, expect
 
 from bot.app import create_app
@@ -59,6 +60,18 @@ async def test_log_in_pick_a_period_and_see_the_chart(
     await expect(page.locator("#chart-daily rect")).to_have_count(31)
     await expect(page.locator("#total-messages")).to_have_text("0")
     await page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+
+    # Download this month's report and open it.
+    await page.goto(f"{base}/admin")
+    async with page.expect_download() as download_info:
+        await page.click("#report button[type=submit]")
+    download = await download_info.value
+    assert download.suggested_filename.startswith("bao-cao-chuyen-doi-so-")
+    saved = tmp_path / download.suggested_filename
+    await download.save_as(saved)
+    book = load_workbook(saved)
+    summary = {row[0].value: row[1].value for row in book["Tổng hợp"].iter_rows(min_row=2)}
+    assert summary["Số câu hỏi (lượt hỏi đáp)"] == 3
 
     await page.get_by_role("button", name="Đăng xuất").click()
     await expect(page).to_have_url(f"{base}/admin/login")
