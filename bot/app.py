@@ -18,7 +18,7 @@ from bot.channels.base import ChannelAdapter
 from bot.channels.facebook import FacebookAdapter
 from bot.channels.senders import FacebookSender, Sender, ZaloSender
 from bot.channels.zalo import ZaloAdapter
-from bot.channels.zalo_tokens import DEFAULT_LIFETIME, TokenPair, ZaloTokenManager
+from bot.channels.zalo_tokens import ZaloTokenManager
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.db.writer import BatchWriter
@@ -201,21 +201,7 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
             session, settings.facebook.graph_url, settings.facebook.page_access_token
         )
     if settings.zalo.enabled:
-        initial = None
-        if settings.zalo.access_token and settings.zalo.refresh_token:
-            initial = TokenPair(
-                settings.zalo.access_token, settings.zalo.refresh_token, clock() + DEFAULT_LIFETIME
-            )
-        tokens = ZaloTokenManager(
-            engine,
-            session,
-            key=settings.zalo.app_id,
-            app_id=settings.zalo.app_id,
-            app_secret=settings.zalo.app_secret,
-            oauth_url=settings.zalo.oauth_url,
-            clock=clock,
-            initial=initial,
-        )
+        tokens = ZaloTokenManager.from_settings(engine, session, settings.zalo, clock)
         await tokens.ensure_initial()
         app[keys.zalo_tokens_key] = tokens
         adapters["zalo"] = ZaloAdapter(settings.zalo.app_id, settings.zalo.oa_secret_key)

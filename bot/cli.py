@@ -336,14 +336,8 @@ def cmd_zalo_set_tokens(args: argparse.Namespace) -> int:
 
         engine = create_engine(settings.database_url)
         async with aiohttp.ClientSession() as session:
-            manager = ZaloTokenManager(
-                engine,
-                session,
-                key=settings.zalo.app_id,
-                app_id=settings.zalo.app_id,
-                app_secret=settings.zalo.app_secret,
-                oauth_url=settings.zalo.oauth_url,
-                clock=lambda: datetime.now(timezone.utc),
+            manager = ZaloTokenManager.from_settings(
+                engine, session, settings.zalo, lambda: datetime.now(timezone.utc)
             )
             expires = datetime.now(timezone.utc) + timedelta(seconds=args.expires_in)
             await manager.store(TokenPair(args.access_token, args.refresh_token, expires))

@@ -8,6 +8,7 @@ Parsing is total: it returns events or raises one `PayloadError`; verification n
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -50,6 +51,17 @@ class InboundEvent:
 
 class PayloadError(ValueError):
     """A signed body that is not a payload this adapter understands."""
+
+
+def load_json_object(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or PayloadError."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError("body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise PayloadError("body is not a JSON object")
+    return body
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.channels.base import ChannelAdapter, InboundEvent, Kind, PayloadError, SendResult
+from bot.channels.base import (
+    ChannelAdapter,
+    InboundEvent,
+    Kind,
+    PayloadError,
+    SendResult,
+    load_json_object,
+)
 from bot.channels.signing import verify_facebook
 from bot.channels.text import split_text
 from bot.replies import Reply
@@ -43,11 +50,8 @@ class FacebookAdapter(ChannelAdapter):
             return False
 
     def parse(self, raw: bytes) -> list[InboundEvent]:
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise PayloadError("body is not JSON") from exc
-        if not isinstance(body, dict) or body.get("object") != "page":
+        body = load_json_object(raw)
+        if body.get("object") != "page":
             raise PayloadError("not a page webhook")
         entries = body.get("entry")
         if not isinstance(entries, list):

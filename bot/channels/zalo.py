@@ -12,7 +12,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.channels.base import ChannelAdapter, InboundEvent, Kind, PayloadError, SendResult
+from bot.channels.base import (
+    ChannelAdapter,
+    InboundEvent,
+    Kind,
+    PayloadError,
+    SendResult,
+    load_json_object,
+)
 from bot.channels.signing import verify_zalo
 from bot.channels.text import split_text
 from bot.replies import Reply
@@ -66,11 +73,8 @@ class ZaloAdapter(ChannelAdapter):
             return False
 
     def parse(self, raw: bytes) -> list[InboundEvent]:
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise PayloadError("body is not JSON") from exc
-        if not isinstance(body, dict) or not isinstance(body.get("event_name"), str):
+        body = load_json_object(raw)
+        if not isinstance(body.get("event_name"), str):
             raise PayloadError("no event_name")
         return [_parse_event(body)]
 

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import zalo_tokens
+from bot.settings import ZaloSettings
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,31 @@ class ZaloTokenManager:
         self._initial = initial
         self._lock = asyncio.Lock()
         self.refresh_count = 0
+
+    @classmethod
+    def from_settings(
+        cls,
+        engine: AsyncEngine,
+        session: aiohttp.ClientSession,
+        settings: ZaloSettings,
+        clock: Callable[[], datetime],
+    ) -> ZaloTokenManager:
+        """One token row per Zalo app; the configured pair (if any) is the first one."""
+        initial = None
+        if settings.access_token and settings.refresh_token:
+            initial = TokenPair(
+                settings.access_token, settings.refresh_token, clock() + DEFAULT_LIFETIME
+            )
+        return cls(
+            engine,
+            session,
+            key=settings.app_id,
+            app_id=settings.app_id,
+            app_secret=settings.app_secret,
+            oauth_url=settings.oauth_url,
+            clock=clock,
+            initial=initial,
+        )
 
     async def _load(self) -> TokenPair | None:
         async with self._engine.connect() as conn:
