@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import aiohttp
 from aiohttp import web
@@ -19,6 +20,7 @@ from bot.channels.facebook import FacebookAdapter
 from bot.channels.senders import FacebookSender, Sender, ZaloSender
 from bot.channels.zalo import ZaloAdapter
 from bot.channels.zalo_tokens import ZaloTokenManager
+from bot.citizens import CitizenRegistry
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.db.writer import BatchWriter
@@ -32,7 +34,7 @@ from bot.outbox import Relay
 from bot.privacy import resolve_pseudonym_key, resolve_secret
 from bot.ratelimit import RateLimiter
 from bot.recipients import RecipientDirectory
-from bot.recording import TurnRecorder
+from bot.recording import MessageRecorder
 from bot.settings import Settings
 from bot.web import health, webchat, webhooks
 from bot.web import metrics as metrics_route
@@ -93,7 +95,8 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.db_key] = engine
     app[keys.writer_key] = writer
     app[keys.seen_key] = {}
-    app[keys.recorder_key] = TurnRecorder(writer, app[keys.clock_key])
+    app[keys.recorder_key] = MessageRecorder(writer, app[keys.clock_key])
+    app[keys.citizens_key] = CitizenRegistry(engine, writer, app[keys.clock_key])
     if await ensure_first_admin(
         writer, engine, app[keys.settings_key].admin_password, app[keys.clock_key]()
     ):
@@ -165,20 +168,28 @@ SHUTDOWN_GRACE_S = 8.0
 RETENTION_INTERVAL_S = 24 * 3600
 
 
-async def _retention_loop(app: web.Application) -> None:
-    """Apply RETENTION_DAYS once at start, then daily."""
-    from bot.data_rights import apply_retention
+SESSION_SWEEP_INTERVAL_S = 600
+# Conversation state of citizens without consent is dropped after this long idle.
+SESSION_KEEP = timedelta(hours=1)
 
+
+async def _retention_loop(app: web.Application) -> None:
+    """Apply RETENTION_DAYS at start and daily; drop idle sessions without consent often."""
+    from bot.data_rights import apply_retention, forget_sessions
+
+    last_retention = float(-RETENTION_INTERVAL_S)
     while True:
+        writer, now = app[keys.writer_key], app[keys.clock_key]()
         try:
-            removed = await apply_retention(
-                app[keys.writer_key], app[keys.settings_key].retention_days, app[keys.clock_key]()
-            )
-            if removed:
-                log.info("retention: %d old rows deleted", removed)
+            if time.monotonic() - last_retention >= RETENTION_INTERVAL_S:
+                removed = await apply_retention(writer, app[keys.settings_key].retention_days, now)
+                last_retention = time.monotonic()
+                if removed:
+                    log.info("retention: %d old rows deleted", removed)
+            await forget_sessions(writer, SESSION_KEEP, now)
         except Exception as exc:
             log.error("retention failed: %s", type(exc).__name__)
-        await asyncio.sleep(RETENTION_INTERVAL_S)
+        await asyncio.sleep(SESSION_SWEEP_INTERVAL_S)
 
 
 # Send rates per page/OA (requests/s, burst): Messenger allows 300/s per page; Zalo's limit is

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from bot import keys
+from bot import consent, keys
+from bot.citizens import DECLINED, GRANTED, PENDING, Citizen
 from bot.engine.runner import AssistantNotReady, TurnResult
 from bot.privacy import user_ref
+from bot.recording import NOT_RATED_TOPICS
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,7 @@ class Outcome:
     replies: list[Reply]
     topic: str
     result: TurnResult | None
+    citizen: Citizen | None = None
     # The user asked to erase their data: the channel must erase the last traces once the
     # confirmation is sent.
     erase_after_send: bool = False
@@ -59,48 +63,86 @@ def ref_for(app: web.Application, channel: str, page_id: str, platform_id: str) 
 async def handle_message(app: web.Application, *, channel: str, ref: str, text: str) -> Outcome:
     """Run one turn for the pseudonymous user `ref` on `channel`."""
     settings = app[keys.settings_key]
-    runner = app[keys.runner_key]
+    registry = app[keys.citizens_key]
+    recorder = app[keys.recorder_key]
+    citizen = await registry.get(channel, ref)
+    first_contact = citizen.consent is None
+    started = time.perf_counter()
+    handled = await consent.intercept(registry, citizen, text, settings.retention_days)
+    if handled is not None:
+        latency_ms = (time.perf_counter() - started) * 1000
+        result = TurnResult([], handled.intent, 1.0, latency_ms=latency_ms)
+        await recorder.inbound(citizen, channel, handled.topic, result, text)
+        return Outcome(handled.replies, handled.topic, result, citizen=citizen)
     truncated = len(text) > settings.max_message_chars
     text = text[: settings.max_message_chars]
     try:
         result = await asyncio.wait_for(
-            runner.turn(f"{channel}:{ref}", text), timeout=settings.turn_timeout_s
+            runner_turn(app, channel, ref, text), timeout=settings.turn_timeout_s
         )
     except AssistantNotReady:
         raise
     except asyncio.TimeoutError:
         log.error("turn timed out after %.0f s (channel %s)", settings.turn_timeout_s, channel)
         app[keys.metrics_key].errors.labels("turn_timeout").inc()
-        return Outcome([Reply(APOLOGY)], "out_of_scope", None)
+        return Outcome([Reply(APOLOGY)], "out_of_scope", None, citizen=citizen)
     except Exception as exc:
         log.error("turn failed on channel %s: %s", channel, type(exc).__name__)
         app[keys.metrics_key].errors.labels("turn_failed").inc()
-        return Outcome([Reply(APOLOGY)], "out_of_scope", None)
+        return Outcome([Reply(APOLOGY)], "out_of_scope", None, citizen=citizen)
     app[keys.metrics_key].turn_latency.labels(channel).observe(result.latency_ms / 1000)
     topic = app[keys.topics_key].topic_of(result.intent, fallback=result.fallback)
-    await app[keys.recorder_key].record(channel, ref, topic, result)
+    rated_topic = citizen.last_topic
+    opens_conversation = citizen.new_conversation(app[keys.clock_key]())
+    await recorder.inbound(citizen, channel, topic, result, text)
+    if result.intent in RATINGS:
+        await recorder.feedback(citizen, channel, rated_topic, result.intent == RATINGS[0])
     replies = replies_from_rasa(result.replies)
     if result.intent in DATA_RIGHTS_INTENTS:
-        return await _data_rights(app, channel, ref, result, topic)
+        outcome = await _data_rights(app, channel, citizen, result, topic)
+        if first_contact and result.intent == "data_view":
+            outcome.replies.append(consent.notice(settings.retention_days))
+            await registry.update(citizen, awaiting="consent")
+        return outcome
     if truncated:
         replies.insert(0, Reply(TRUNCATED_NOTE))
     if not replies:
         # Rasa answered nothing (no rule fired and no fallback text): never leave silence.
         replies = [Reply(APOLOGY)]
-    return Outcome(replies, topic, result)
+    if first_contact or (citizen.consent == PENDING and opens_conversation):
+        # The notice comes after the answer: the citizen asked something first.
+        replies.append(consent.notice(settings.retention_days))
+        await registry.update(citizen, awaiting="consent")
+    elif topic not in NOT_RATED_TOPICS and not result.fallback:
+        last = replies[-1]
+        if len(last.buttons) + len(consent.FEEDBACK_BUTTONS) <= 13:
+            replies[-1] = Reply(last.text, last.buttons + consent.FEEDBACK_BUTTONS)
+    return Outcome(replies, topic, result, citizen=citizen)
 
 
-DATA_RIGHTS_INTENTS = frozenset({"data_view", "data_delete_confirm"})
+async def runner_turn(app: web.Application, channel: str, ref: str, text: str) -> TurnResult:
+    return await app[keys.runner_key].turn(f"{channel}:{ref}", text)
+
+
+RATINGS = ("feedback_positive", "feedback_negative")
+DATA_RIGHTS_INTENTS = frozenset({"data_view", "data_delete_confirm", "consent_withdraw"})
 
 
 async def _data_rights(
-    app: web.Application, channel: str, ref: str, result: TurnResult, topic: str
+    app: web.Application, channel: str, citizen: Citizen, result: TurnResult, topic: str
 ) -> Outcome:
     """ "Xem dữ liệu của tôi" and the confirmed "xóa dữ liệu của tôi" are done by the gateway,
     which holds the data; the assistant's own reply is replaced by the outcome."""
     from bot.data_rights import erase, summarise
 
     now = app[keys.clock_key]()
+    ref = citizen.ref
+    days = app[keys.settings_key].retention_days
+    delete_button = ({"title": "Xóa dữ liệu", "payload": "/data_delete"},)
+    if result.intent == "consent_withdraw":
+        await app[keys.citizens_key].update(citizen, consent=DECLINED, awaiting=None)
+        text = consent.WITHDRAWN.format(days=days)
+        return Outcome([Reply(text, delete_button)], topic, result, citizen=citizen)
     if result.intent == "data_view":
         summary = await summarise(app[keys.db_key], ref)
         if summary.messages == 0:
@@ -111,12 +153,12 @@ async def _data_rights(
             )
             first = summary.first_seen.strftime("%d/%m/%Y") if summary.first_seen else "?"
             text = (
-                f"Mình đang lưu về bạn: {summary.messages} câu hỏi từ {first}, theo chủ đề: "
-                f"{topics}. Không lưu tên, số điện thoại hay nội dung có số định danh, số tài "
-                "khoản, mã OTP (những số này được che trước khi lưu)."
+                f"Mình đang lưu về bạn: {summary.messages} tin nhắn từ {first} (số điện thoại, "
+                f"số định danh, số tài khoản, mã OTP đã được che), theo chủ đề: {topics}. "
+                "Không lưu tên hay số điện thoại của bạn."
             )
-        buttons = ({"title": "Xóa dữ liệu", "payload": "/data_delete"},)
-        return Outcome([Reply(text, buttons)], topic, result)
+        text += " " + _choices(citizen)
+        return Outcome([Reply(text, delete_button)], topic, result, citizen=citizen)
     removed = await erase(
         app[keys.writer_key],
         ref,
@@ -125,9 +167,23 @@ async def _data_rights(
         channel=channel,
         keep_recipient=channel != "web",
     )
+    app[keys.citizens_key].forget(ref)
+    # The confirmation itself is recorded without a reference: nothing of the citizen is left.
+    citizen.consent, citizen.conversation_id, citizen.commune = None, None, None
     log.info("data erased on request (%s, %d rows)", channel, removed)
     text = (
         "Mình đã xóa toàn bộ dữ liệu đã lưu về bạn: lịch sử câu hỏi, chủ đề và thời gian. "
         "Nếu bạn nhắn tiếp, đó sẽ là một cuộc trò chuyện mới."
     )
-    return Outcome([Reply(text)], topic, result, erase_after_send=channel != "web")
+    return Outcome(
+        [Reply(text)], topic, result, erase_after_send=channel != "web", citizen=citizen
+    )
+
+
+def _choices(citizen: Citizen) -> str:
+    state = {
+        GRANTED: "Bạn đã đồng ý cho lưu dữ liệu.",
+        DECLINED: "Bạn không đồng ý (hoặc đã rút lại): mình không lưu câu hỏi mới của bạn.",
+    }.get(citizen.consent or PENDING, "Bạn chưa chọn có cho lưu dữ liệu hay không.")
+    where = f" Xã/phường bạn chọn: {citizen.commune}." if citizen.commune else ""
+    return state + where

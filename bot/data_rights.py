@@ -14,7 +14,17 @@ from sqlalchemy import MetaData, Table, delete, func, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.models import audit_log, dead_letters, inbox, outbox, recipients, turns
+from bot.db.models import (
+    audit_log,
+    citizens,
+    conversations,
+    dead_letters,
+    feedback,
+    inbox,
+    messages,
+    outbox,
+    recipients,
+)
 from bot.db.writer import BatchWriter
 
 RASA_EVENTS = "events"
@@ -43,13 +53,13 @@ async def summarise(engine: AsyncEngine, ref: str) -> DataSummary:
         rows = (
             await conn.execute(
                 select(
-                    turns.c.topic,
+                    messages.c.topic,
                     func.count(),
-                    func.min(turns.c.created_at),
-                    func.max(turns.c.created_at),
+                    func.min(messages.c.created_at),
+                    func.max(messages.c.created_at),
                 )
-                .where(turns.c.user_ref == ref)
-                .group_by(turns.c.topic)
+                .where(messages.c.user_ref == ref, messages.c.direction == "in")
+                .group_by(messages.c.topic)
             )
         ).all()
     for topic, count, first, last in rows:
@@ -81,7 +91,9 @@ async def erase(
 
     `keep_recipient` leaves the one row needed to send the confirmation on Zalo/Messenger; the
     relay erases it once that message is settled (bot.outbox)."""
-    tables = (inbox, outbox, turns, dead_letters) + (() if keep_recipient else (recipients,))
+    tables = (inbox, outbox, messages, conversations, feedback, citizens, dead_letters) + (
+        () if keep_recipient else (recipients,)
+    )
 
     def work(conn: Connection) -> int:
         removed = 0
@@ -108,13 +120,51 @@ async def erase(
     return await writer.write(work)
 
 
+async def forget_sessions(writer: BatchWriter, idle: timedelta, now: datetime) -> int:
+    """Delete Rasa's conversation state of citizens who did not consent once it is idle: it was
+    needed to follow the conversation, not to keep. Returns how many events went."""
+    cutoff = (now - idle).timestamp()
+
+    def work(conn: Connection) -> int:
+        events = _rasa_events(conn)
+        if events is None:
+            return 0
+        refs = select(citizens.c.user_ref).where(citizens.c.consent != "granted")
+        query = select(citizens.c.channel, citizens.c.user_ref).where(
+            citizens.c.user_ref.in_(refs)
+        )
+        senders = [f"{channel}:{ref}" for channel, ref in conn.execute(query)]
+        removed = 0
+        for start in range(0, len(senders), 500):
+            chunk = senders[start : start + 500]
+            idle_senders = (
+                select(events.c.sender_id)
+                .where(events.c.sender_id.in_(chunk))
+                .group_by(events.c.sender_id)
+                .having(func.max(events.c.timestamp) < cutoff)
+            )
+            removed += (
+                conn.execute(delete(events).where(events.c.sender_id.in_(idle_senders))).rowcount
+                or 0
+            )
+        return removed
+
+    return await writer.write(work)
+
+
 async def apply_retention(writer: BatchWriter, days: int, now: datetime) -> int:
     """Delete records older than `days` days; return how many rows went."""
     cutoff = now - timedelta(days=days)
 
     def work(conn: Connection) -> int:
         removed = 0
-        removed += conn.execute(delete(turns).where(turns.c.created_at < cutoff)).rowcount or 0
+        for table, column in (
+            (messages, messages.c.created_at),
+            (conversations, conversations.c.last_at),
+            (feedback, feedback.c.created_at),
+            (citizens, citizens.c.updated_at),
+        ):
+            removed += conn.execute(delete(table).where(column < cutoff)).rowcount or 0
         removed += (
             conn.execute(
                 delete(inbox).where(inbox.c.received_at < cutoff, inbox.c.status != "pending")

@@ -21,9 +21,10 @@ from bot.channels.facebook import GET_STARTED_PAYLOAD
 from bot.channels.senders import Sender
 from bot.conversation import handle_message
 from bot.data_rights import ERASE_AFTER_SEND
-from bot.db.models import inbox, outbox
+from bot.db.models import inbox, messages, outbox
 from bot.engine.runner import AssistantNotReady
 from bot.inbox import encode_body
+from bot.recording import outbound_row
 from bot.scheduling import ConversationWorkers
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,23 @@ def turn_text(kind: str, text: str | None, payload: str | None) -> str:
     if payload and payload.startswith("/"):
         return payload
     return text or ""
+
+
+def body_text(body: Any) -> str | None:
+    """The text of a rendered platform message (Messenger or Zalo, plain or with buttons)."""
+    if isinstance(body, dict):
+        if isinstance(body.get("text"), str):
+            return str(body["text"])
+        for value in body.values():
+            found = body_text(value)
+            if found:
+                return found
+    if isinstance(body, list):
+        for value in body:
+            found = body_text(value)
+            if found:
+                return found
+    return None
 
 
 class Dispatcher(ConversationWorkers):
@@ -152,16 +170,18 @@ class Dispatcher(ConversationWorkers):
         if outcome.erase_after_send and bodies:
             bodies[-1] = {**bodies[-1], ERASE_AFTER_SEND: True}
         now = self._clock()
+        citizen = outcome.citizen
 
         def work(conn: Connection) -> None:
             done = conn.execute(
                 update(inbox)
                 .where(inbox.c.id == row.id, inbox.c.status == "pending")
-                .values(status="done", processed_at=now, attempts=row.attempts + 1)
+                # The text was needed for the turn only; the record is `messages` (with consent).
+                .values(status="done", processed_at=now, attempts=row.attempts + 1, text=None)
             )
             if done.rowcount == 1:  # another worker may have finished it first
                 for body in bodies:
-                    conn.execute(
+                    outbox_id = conn.execute(
                         outbox.insert().values(
                             platform=row.platform,
                             page_id=row.page_id,
@@ -174,7 +194,20 @@ class Dispatcher(ConversationWorkers):
                             attempts=0,
                             next_attempt_at=now,
                         )
-                    )
+                    ).inserted_primary_key[0]
+                    if citizen is not None:
+                        conn.execute(
+                            messages.insert().values(
+                                **outbound_row(
+                                    citizen,
+                                    row.platform,
+                                    outcome.topic,
+                                    body_text(body),
+                                    now,
+                                    outbox_id,
+                                )
+                            )
+                        )
 
         await self._app[keys.writer_key].write(work)
         self.turns_done += 1

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.channels.base import ChannelAdapter
     from bot.channels.senders import Sender
     from bot.channels.zalo_tokens import ZaloTokenManager
+    from bot.citizens import CitizenRegistry
     from bot.db.writer import BatchWriter
     from bot.dispatcher import Dispatcher
     from bot.engine.runner import Assistant
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from bot.metrics import Metrics
     from bot.outbox import Relay
     from bot.recipients import RecipientDirectory
-    from bot.recording import TurnRecorder
+    from bot.recording import MessageRecorder
     from bot.settings import Settings
 
 settings_key: web.AppKey[Settings] = web.AppKey("settings")
@@ -38,7 +39,8 @@ writer_key: web.AppKey[BatchWriter] = web.AppKey("writer")
 seen_key: web.AppKey[dict[str, datetime]] = web.AppKey("seen")
 runner_key: web.AppKey[Assistant] = web.AppKey("runner")
 topics_key: web.AppKey[TopicMap] = web.AppKey("topics")
-recorder_key: web.AppKey[TurnRecorder] = web.AppKey("recorder")
+recorder_key: web.AppKey[MessageRecorder] = web.AppKey("recorder")
+citizens_key: web.AppKey[CitizenRegistry] = web.AppKey("citizens")
 pseudonym_key_key: web.AppKey[bytes] = web.AppKey("pseudonym_key")
 load_task_key: web.AppKey[asyncio.Task[None]] = web.AppKey("load_task")
 adapters_key: web.AppKey[dict[str, ChannelAdapter]] = web.AppKey("adapters")

@@ -15,7 +15,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.admin.stats import Period, RangeError, compute
+from bot import communes
+from bot.admin.stats import UNKNOWN_COMMUNE, Period, RangeError, compute
 from bot.settings import PROJECT_ROOT
 
 AREAS_FILE = PROJECT_ROOT / "content" / "report_areas.yml"
@@ -43,8 +44,11 @@ def rows(stats: dict[str, Any]) -> dict[str, list[list[Any]]]:
     summary = [
         ["Chỉ tiêu", "Giá trị"],
         ["Kỳ báo cáo", f"{stats['from']} đến {stats['to']}"],
-        ["Số người được tiếp cận (người dùng đã hỏi)", stats["users"]],
+        ["Số người được tiếp cận (người dùng đã hỏi, có đồng ý lưu dữ liệu)", stats["users"]],
+        ["Số cuộc trò chuyện", stats["conversations"]],
         ["Số câu hỏi (lượt hỏi đáp)", stats["messages"]],
+        ["Trong đó: câu hỏi ẩn danh (không đồng ý lưu dữ liệu)", stats["anonymous_messages"]],
+        ["Số tin trả lời đã gửi", stats["replies"]],
         ["Số câu trả lời được", answered],
         ["Số câu không trả lời được (chuyển hướng)", stats["fallbacks"]],
         [
@@ -53,18 +57,39 @@ def rows(stats: dict[str, Any]) -> dict[str, list[list[Any]]]:
         ],
         ["Đánh giá hữu ích", sat["helpful"]],
         ["Đánh giá chưa hữu ích", sat["not_helpful"]],
+        [
+            "Tỷ lệ hài lòng (%)",
+            round(100 * sat["rate"], 1) if sat["rate"] is not None else "",
+        ],
         ["Người theo dõi mới (Zalo OA)", stats["followers"]["new"]],
         ["Bỏ theo dõi (Zalo OA)", stats["followers"]["left"]],
         ["Tin nhắn gửi thành công", stats["sends"].get("sent", 0)],
         ["Tin nhắn gửi thất bại", stats["sends"].get("dead", 0)],
+        ["Tin nhắn đã đến máy người nhận", stats["receipts"].get("delivered", 0)],
+        ["Tin nhắn đã được đọc", stats["receipts"].get("read", 0)],
+        ["Thư lỗi (không xử lý được)", stats["dead_letters"]],
     ]
     by_area = [["Nội dung tuyên truyền (mục II.1 Kế hoạch)", "Số câu hỏi"]]
     for name, topics in load_areas():
         by_area.append([name, sum(stats["by_topic"].get(t, 0) for t in topics)])
     by_topic = [["Chủ đề", "Số câu hỏi"]] + [[t, n] for t, n in stats["by_topic"].items()]
-    by_channel = [["Kênh", "Số câu hỏi", "Số người dùng"]] + [
-        [CHANNEL_NAMES.get(c, c), v["messages"], v["users"]]
+    by_channel = [["Kênh", "Số câu hỏi", "Số người dùng", "Số tin trả lời"]] + [
+        [CHANNEL_NAMES.get(c, c), v["messages"], v["users"], v["replies"]]
         for c, v in stats["by_channel"].items()
+    ]
+    # Every unit is listed, so the committee sees where the assistant has not reached yet.
+    seen = stats["by_commune"]
+    by_commune = [["Xã, phường, đặc khu", "Số người dùng", "Số câu hỏi"]]
+    for unit in communes.load():
+        figures = seen.get(unit.name, {"users": 0, "messages": 0})
+        by_commune.append([unit.label, figures["users"], figures["messages"]])
+    unknown = seen.get(UNKNOWN_COMMUNE, {"users": 0, "messages": 0})
+    by_commune.append([UNKNOWN_COMMUNE, unknown["users"], unknown["messages"]])
+    satisfaction = [["Chủ đề", "Hữu ích", "Chưa hữu ích"]] + [
+        [t, v["helpful"], v["not_helpful"]] for t, v in sat["by_topic"].items()
+    ]
+    unanswered = [["Câu hỏi chưa trả lời được (đã che số cá nhân)", "Số lần"]] + [
+        [q["text"], q["count"]] for q in stats["unanswered"]
     ]
     by_day = [["Ngày", "Số câu hỏi", "Số người dùng"]] + [
         [d["day"], d["messages"], d["users"]] for d in stats["per_day"]
@@ -74,6 +99,9 @@ def rows(stats: dict[str, Any]) -> dict[str, list[list[Any]]]:
         "Theo nội dung": by_area,
         "Theo chủ đề": by_topic,
         "Theo kênh": by_channel,
+        "Theo xã, phường": by_commune,
+        "Hài lòng": satisfaction,
+        "Chưa trả lời được": unanswered,
         "Theo ngày": by_day,
     }
 
@@ -90,6 +118,7 @@ def to_xlsx(tables: dict[str, list[list[Any]]]) -> bytes:
         sheet.column_dimensions["A"].width = 52
         sheet.column_dimensions["B"].width = 18
         sheet.column_dimensions["C"].width = 16
+        sheet.column_dimensions["D"].width = 16
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import Integer, and_, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.models import dead_letters, inbox, outbox, turns
+from bot.db.models import citizens, conversations, dead_letters, feedback, inbox, messages, outbox
 
 MAX_DAYS = 366
 # Reports count days as the province lives them (Vietnam has no daylight saving time).
 VIETNAM = timezone(timedelta(hours=7))
-POSITIVE, NEGATIVE = "feedback_positive", "feedback_negative"
+TOP_UNANSWERED = 15
+UNKNOWN_COMMUNE = "Chưa cho biết"
 
 
 class RangeError(ValueError):
@@ -57,54 +58,89 @@ def _day(value: Any) -> str:
 
 async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
     begin, end = period.bounds
-    in_period = and_(turns.c.created_at >= begin, turns.c.created_at < end)
+    m = messages.c
+    inbound = and_(m.created_at >= begin, m.created_at < end, m.direction == "in")
+    outbound = and_(m.created_at >= begin, m.created_at < end, m.direction == "out")
     if engine.dialect.name == "sqlite":
-        day = func.date(turns.c.created_at, "+7 hours")
+        day = func.date(m.created_at, "+7 hours")
     else:
         # A literal, not a bound parameter: PostgreSQL must see the same expression in GROUP BY.
-        day = func.date(func.timezone(literal_column("'Asia/Ho_Chi_Minh'"), turns.c.created_at))
+        day = func.date(func.timezone(literal_column("'Asia/Ho_Chi_Minh'"), m.created_at))
+    as_int = Integer()
     async with engine.connect() as conn:
         per_day = (
             await conn.execute(
                 select(
                     day.label("day"),
                     func.count().label("messages"),
-                    func.count(func.distinct(turns.c.user_ref)).label("users"),
+                    func.count(func.distinct(m.user_ref)).label("users"),
                 )
-                .where(in_period)
+                .where(inbound)
                 .group_by(day)
             )
         ).all()
         by_channel = (
             await conn.execute(
-                select(turns.c.channel, func.count(), func.count(func.distinct(turns.c.user_ref)))
-                .where(in_period)
-                .group_by(turns.c.channel)
+                select(m.channel, func.count(), func.count(func.distinct(m.user_ref)))
+                .where(inbound)
+                .group_by(m.channel)
             )
         ).all()
+        replies_by_channel = dict(
+            (
+                await conn.execute(
+                    select(m.channel, func.count()).where(outbound).group_by(m.channel)
+                )
+            ).all()
+        )
         by_topic = (
-            await conn.execute(
-                select(turns.c.topic, func.count()).where(in_period).group_by(turns.c.topic)
-            )
+            await conn.execute(select(m.topic, func.count()).where(inbound).group_by(m.topic))
         ).all()
         totals = (
             await conn.execute(
                 select(
                     func.count(),
-                    func.count(func.distinct(turns.c.user_ref)),
-                    func.sum(func.cast(turns.c.fallback, turns.c.replies.type)),
-                ).where(in_period)
+                    func.count(func.distinct(m.user_ref)),
+                    func.sum(func.cast(m.fallback, as_int)),
+                    func.sum(func.cast(m.user_ref.is_(None), as_int)),
+                ).where(inbound)
             )
         ).one()
-        feedback = dict(
-            (
-                await conn.execute(
-                    select(turns.c.intent, func.count())
-                    .where(in_period, turns.c.intent.in_([POSITIVE, NEGATIVE]))
-                    .group_by(turns.c.intent)
+        conversation_count = (
+            await conn.execute(
+                select(func.count()).where(
+                    conversations.c.started_at >= begin, conversations.c.started_at < end
                 )
-            ).all()
-        )
+            )
+        ).scalar_one()
+        unanswered = (
+            await conn.execute(
+                select(func.lower(m.text).label("q"), func.count().label("n"))
+                .where(inbound, m.fallback.is_(True), m.text.is_not(None))
+                .group_by(func.lower(m.text))
+                .order_by(func.count().desc(), func.lower(m.text))
+                .limit(TOP_UNANSWERED)
+            )
+        ).all()
+        ratings = (
+            await conn.execute(
+                select(feedback.c.topic, feedback.c.helpful, func.count())
+                .where(feedback.c.created_at >= begin, feedback.c.created_at < end)
+                .group_by(feedback.c.topic, feedback.c.helpful)
+            )
+        ).all()
+        per_commune = (
+            await conn.execute(
+                select(
+                    citizens.c.commune,
+                    func.count(func.distinct(m.user_ref)),
+                    func.count(),
+                )
+                .select_from(messages.join(citizens, citizens.c.user_ref == m.user_ref))
+                .where(inbound)
+                .group_by(citizens.c.commune)
+            )
+        ).all()
         follows = dict(
             (
                 await conn.execute(
@@ -127,6 +163,19 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
                 )
             ).all()
         )
+        receipts = dict(
+            (
+                await conn.execute(
+                    select(outbox.c.delivery, func.count())
+                    .where(
+                        outbox.c.created_at >= begin,
+                        outbox.c.created_at < end,
+                        outbox.c.delivery.is_not(None),
+                    )
+                    .group_by(outbox.c.delivery)
+                )
+            ).all()
+        )
         dead = (
             await conn.execute(
                 select(func.count()).where(
@@ -135,15 +184,29 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
             )
         ).scalar_one()
     daily = {_day(row.day): (int(row.messages), int(row.users)) for row in per_day}
-    messages, users, fallbacks = int(totals[0] or 0), int(totals[1] or 0), int(totals[2] or 0)
-    rated = int(feedback.get(POSITIVE, 0)) + int(feedback.get(NEGATIVE, 0))
+    messages_in, users = int(totals[0] or 0), int(totals[1] or 0)
+    fallbacks, anonymous = int(totals[2] or 0), int(totals[3] or 0)
+    helpful = sum(int(n) for _, ok, n in ratings if ok)
+    not_helpful = sum(int(n) for _, ok, n in ratings if not ok)
+    rated_topics: dict[str, dict[str, int]] = {}
+    for topic, ok, n in ratings:
+        entry = rated_topics.setdefault(topic or "?", {"helpful": 0, "not_helpful": 0})
+        entry["helpful" if ok else "not_helpful"] += int(n)
+    communes = {
+        (name or UNKNOWN_COMMUNE): {"users": int(u), "messages": int(n)}
+        for name, u, n in sorted(per_commune, key=lambda r: (r[0] is None, -r[2], r[0] or ""))
+    }
     return {
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
-        "messages": messages,
+        "messages": messages_in,
+        "replies": sum(int(v) for v in replies_by_channel.values()),
         "users": users,
+        "anonymous_messages": anonymous,
+        "conversations": int(conversation_count),
         "fallbacks": fallbacks,
-        "fallback_rate": round(fallbacks / messages, 4) if messages else 0.0,
+        "fallback_rate": round(fallbacks / messages_in, 4) if messages_in else 0.0,
+        "unanswered": [{"text": q, "count": int(n)} for q, n in unanswered],
         "per_day": [
             {
                 "day": d.isoformat(),
@@ -152,17 +215,23 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
             }
             for d in period.days()
         ],
-        "by_channel": {c: {"messages": int(m), "users": int(u)} for c, m, u in by_channel},
-        "by_topic": {t: int(n) for t, n in sorted(by_topic, key=lambda r: -r[1])},
+        "by_channel": {
+            c: {"messages": int(n), "users": int(u), "replies": int(replies_by_channel.get(c, 0))}
+            for c, n, u in by_channel
+        },
+        "by_topic": {t: int(n) for t, n in sorted(by_topic, key=lambda r: (-r[1], r[0] or ""))},
+        "by_commune": communes,
         "satisfaction": {
-            "helpful": int(feedback.get(POSITIVE, 0)),
-            "not_helpful": int(feedback.get(NEGATIVE, 0)),
-            "rate": round(int(feedback.get(POSITIVE, 0)) / rated, 4) if rated else None,
+            "helpful": helpful,
+            "not_helpful": not_helpful,
+            "rate": round(helpful / (helpful + not_helpful), 4) if helpful + not_helpful else None,
+            "by_topic": rated_topics,
         },
         "followers": {
             "new": int(follows.get("follow", 0)),
             "left": int(follows.get("unfollow", 0)),
         },
         "sends": {k: int(v) for k, v in sends.items()},
+        "receipts": {k: int(v) for k, v in receipts.items()},
         "dead_letters": int(dead),
     }

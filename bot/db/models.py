@@ -29,22 +29,73 @@ NAMING = {
 }
 metadata = MetaData(naming_convention=NAMING)
 
-# One row per user message the assistant handled: what it understood and how fast.
-turns = Table(
-    "turns",
+# One row per message, both directions: what the assistant understood and how fast (inbound),
+# what it said (outbound, linked to the outbox row that carries its delivery/read status). Text is
+# masked before storage, and kept (with the user reference) only for citizens who consented.
+messages = Table(
+    "messages",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("channel", String(16), nullable=False),
     Column("user_ref", String(64), nullable=True),
+    Column("direction", String(3), nullable=False, server_default="in"),  # in | out
+    Column("conversation_id", Integer, nullable=True),
     Column("intent", String(64), nullable=True),
-    Column("topic", String(32), nullable=False),
-    Column("confidence", Float, nullable=False),
-    Column("fallback", Boolean, nullable=False),
-    Column("latency_ms", Float, nullable=False),
-    Column("replies", Integer, nullable=False),
+    Column("topic", String(32), nullable=True),
+    Column("confidence", Float, nullable=True),
+    Column("fallback", Boolean, nullable=True),
+    Column("latency_ms", Float, nullable=True),
+    Column("replies", Integer, nullable=True),
+    Column("text", Text, nullable=True),
+    Column("outbox_id", Integer, nullable=True),
 )
-Index("ix_turns_created_at", turns.c.created_at)
+Index("ix_messages_created_at", messages.c.created_at)
+Index("ix_messages_user_ref", messages.c.user_ref)
+
+# A conversation: a citizen's messages with no gap longer than the session timeout. Conversations
+# of citizens who did not consent are counted with no user reference.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("user_ref", String(64), nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=False),
+    Column("messages", Integer, nullable=False),
+)
+Index("ix_conversations_started_at", conversations.c.started_at)
+Index("ix_conversations_user_ref", conversations.c.user_ref)
+
+# What a citizen chose: consent (pending | granted | declined), their commune (optional), and
+# what the assistant waits for from them (e.g. "commune"). A declined citizen keeps this one row
+# so the choice is honoured; nothing else about them is stored.
+citizens = Table(
+    "citizens",
+    metadata,
+    Column("user_ref", String(64), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("consent", String(12), nullable=False),
+    Column("consent_at", DateTime(timezone=True), nullable=True),
+    Column("commune", String(64), nullable=True),
+    Column("awaiting", String(16), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Ratings after an answer (helpful / not helpful), with the topic of the answer rated.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("user_ref", String(64), nullable=True),
+    Column("topic", String(32), nullable=True),
+    Column("helpful", Boolean, nullable=False),
+)
+Index("ix_feedback_created_at", feedback.c.created_at)
 
 # Inbound events, committed before the webhook is acknowledged. (platform, event_id) is unique:
 # a retried or duplicated delivery finds its row and is answered once.

@@ -46,6 +46,10 @@ async def web_message(request: web.Request) -> web.Response:
         response = json_error(503)
         response.headers["Retry-After"] = "5"
         return response
+    if outcome.citizen is not None:
+        await request.app[keys.recorder_key].outbound(
+            outcome.citizen, "web", outcome.topic, [r.text for r in outcome.replies]
+        )
     metrics = request.app[keys.metrics_key]
     metrics.messages_in.labels("web").inc()
     metrics.messages_out.labels("web", "sent").inc(len(outcome.replies))

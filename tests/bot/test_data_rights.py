@@ -48,13 +48,19 @@ async def test_web_user_sees_then_erases_their_data_tracker_included(
     await runner.load()
     try:
         client = await aiohttp_client(create_app(settings, runner=runner))
-        await say(client, "chuyen doi so la gi")
+        first = await say(client, "chuyen doi so la gi")
+        assert "mình xin lưu câu hỏi của bạn" in first  # the consent notice, after the answer
+        await say(client, "/consent_accept")
         await say(client, "vneid muc 2 dang ky o dau")
         await say(client, "xin chao", sender="someone-else")
+        await say(client, "/consent_accept", sender="someone-else")
         seen = await say(client, "xem dữ liệu của tôi")
-        assert "Mình đang lưu về bạn: 3 câu hỏi" in seen  # this request included
-        assert "dx_basics (1)" in seen
+        # Before consent nothing was stored with the reference; this request is included.
+        assert "Mình đang lưu về bạn: 3 tin nhắn" in seen
+        assert "data_rights (2)" in seen
         assert "vneid (1)" in seen
+        assert "dx_basics" not in seen
+        assert "Bạn đã đồng ý cho lưu dữ liệu." in seen
 
         ask = await say(client, "xóa dữ liệu của tôi")
         assert "không khôi phục được" in ask
@@ -63,12 +69,14 @@ async def test_web_user_sees_then_erases_their_data_tracker_included(
 
         db = db_path(settings)
         ref = ref_for(client.app, "web", "web", "browser-erase")
-        for table in ("turns", "inbox", "outbox", "recipients", "dead_letters"):
+        tables = ("messages", "conversations", "feedback", "citizens", "inbox", "outbox")
+        for table in (*tables, "recipients", "dead_letters"):
             assert count(db, f"SELECT COUNT(*) FROM {table} WHERE user_ref = '{ref}'") == 0  # noqa: S608
         assert count(db, f"SELECT COUNT(*) FROM events WHERE sender_id = 'web:{ref}'") == 0  # noqa: S608
         # The other user's data is untouched.
         other = ref_for(client.app, "web", "web", "someone-else")
-        assert count(db, f"SELECT COUNT(*) FROM turns WHERE user_ref = '{other}'") == 1  # noqa: S608
+        assert count(db, f"SELECT COUNT(*) FROM messages WHERE user_ref = '{other}'") > 0  # noqa: S608
+        assert count(db, f"SELECT COUNT(*) FROM citizens WHERE user_ref = '{other}'") == 1  # noqa: S608
         assert count(db, f"SELECT COUNT(*) FROM events WHERE sender_id = 'web:{other}'") > 0  # noqa: S608
         # Audited without personal data.
         with sqlite3.connect(db) as conn:
@@ -78,9 +86,10 @@ async def test_web_user_sees_then_erases_their_data_tracker_included(
         assert audit[0][:2] == ("erase", "web")
         assert audit[0][2] > 0
         assert ref not in str(audit)
+        # A new first contact: nothing stored, and the notice is shown again.
         after = await say(client, "xem dữ liệu của tôi")
-        assert "Mình đang lưu về bạn: 1 câu hỏi" in after  # only this new request
-        assert "data_rights (1)" in after
+        assert "Hiện mình chưa lưu câu hỏi nào của bạn" in after
+        assert "mình xin lưu câu hỏi của bạn" in after
     finally:
         await runner.stop()
 
@@ -98,7 +107,7 @@ async def test_retention_deletes_what_is_older_than_the_limit(settings: Settings
         for when, ref in ((old, "old"), (recent, "new")):
             stamp = when.strftime("%Y-%m-%d %H:%M:%S.%f")
             conn.execute(
-                "INSERT INTO turns (created_at, channel, user_ref, intent, topic, confidence,"
+                "INSERT INTO messages (created_at, channel, user_ref, intent, topic, confidence,"
                 " fallback, latency_ms, replies)"
                 " VALUES (?, 'web', ?, 'greet', 'smalltalk', 1, 0, 5, 1)",
                 (stamp, ref),
@@ -110,12 +119,28 @@ async def test_retention_deletes_what_is_older_than_the_limit(settings: Settings
             conn.execute(
                 "INSERT INTO events (sender_id, timestamp) VALUES (?, ?)", (ref, when.timestamp())
             )
+            conn.execute(
+                "INSERT INTO conversations (channel, user_ref, started_at, last_at, messages)"
+                " VALUES ('web', ?, ?, ?, 1)",
+                (ref, stamp, stamp),
+            )
+            conn.execute(
+                "INSERT INTO feedback (created_at, channel, user_ref, topic, helpful)"
+                " VALUES (?, 'web', ?, 'vneid', 1)",
+                (stamp, ref),
+            )
+            conn.execute(
+                "INSERT INTO citizens (user_ref, channel, consent, created_at, updated_at)"
+                " VALUES (?, 'web', 'granted', ?, ?)",
+                (ref, stamp, stamp),
+            )
     writer = BatchWriter(settings.database_url)
     removed = await apply_retention(writer, 365, now)
     await writer.stop()
-    assert removed == 3
+    assert removed == 6
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT user_ref FROM turns").fetchall() == [("new",)]
+        for table in ("messages", "conversations", "feedback", "citizens"):
+            assert conn.execute(f"SELECT user_ref FROM {table}").fetchall() == [("new",)]  # noqa: S608
         assert conn.execute("SELECT user_ref FROM recipients").fetchall() == [("new",)]
         assert conn.execute("SELECT sender_id FROM events").fetchall() == [("new",)]
-        assert conn.execute("SELECT action, rows FROM audit_log").fetchall() == [("retention", 3)]
+        assert conn.execute("SELECT action, rows FROM audit_log").fetchall() == [("retention", 6)]

@@ -70,25 +70,6 @@ async def test_out_of_scope_gets_a_polite_scope_note(client: TestClient) -> None
     assert "ngoài phạm vi" in text
 
 
-async def test_turns_are_recorded_with_topic_and_without_raw_sender(
-    client: TestClient, settings: Settings
-) -> None:
-    await ask(client, "cdso la j z ad", sender="secret-browser-id")
-    await ask(client, "thoi tiet nha trang mai", sender="secret-browser-id")
-    db = Path(settings.database_url.split("///", 1)[1])
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT channel, user_ref, intent, topic, fallback FROM turns ORDER BY id"
-        ).fetchall()
-        dump = "\n".join(conn.iterdump())
-    assert [(r[0], r[2], r[3]) for r in rows] == [
-        ("web", "dx_what_is", "dx_basics"),
-        ("web", "out_of_scope", "out_of_scope"),
-    ]
-    assert rows[0][1] == rows[1][1] and len(rows[0][1]) == 32  # same pseudonymous user
-    assert "secret-browser-id" not in dump
-
-
 @pytest.mark.parametrize(
     ("body", "content_type", "status"),
     [

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from aiohttp.test_utils import TestClient
 from bot import outbox as outbox_module
 from bot.app import create_app
 from bot.channels.signing import facebook_signature, zalo_signature
+from bot.conversation import ref_for
 from bot.engine.runner import AssistantRunner
 from bot.settings import Settings
 from tests.conftest import make_settings
@@ -90,6 +92,26 @@ class Channels:
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.db) as conn:
             return conn.execute(sql).fetchall()
+
+    def consented(self, platform: str, *user_ids: str, commune: str | None = None) -> None:
+        """These citizens already answered the consent notice (yes): returning users, so a test
+        of the pipeline sees only the answers to its own questions."""
+        page = {"facebook": PAGE_ID, "zalo": OA_ID, "web": "web"}[platform]
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        with sqlite3.connect(self.db) as conn:
+            for user_id in user_ids:
+                conn.execute(
+                    "INSERT INTO citizens (user_ref, channel, consent, consent_at, created_at,"
+                    " updated_at, commune) VALUES (?, ?, 'granted', ?, ?, ?, ?)",
+                    (
+                        ref_for(self.client.app, platform, page, user_id),
+                        platform,
+                        now,
+                        now,
+                        now,
+                        commune,
+                    ),
+                )
 
     async def post_facebook(self, body: dict[str, Any] | bytes, signature: str | None = "ok"):  # type: ignore[no-untyped-def]
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()

@@ -29,6 +29,9 @@ async def test_stats_match_the_traffic(channels: Channels) -> None:
     client = channels.client
     assert (await client.get("/admin/api/stats")).status == 401
     psids = ["6000000000000001", "6000000000000002", "6000000000000003"]
+    channels.consented("facebook", *psids)
+    channels.consented("zalo", "2468458835296117922")
+    channels.consented("web", "web-stats")
     for i, psid in enumerate(psids):
         assert (
             await channels.post_facebook(fb_text(psid, "chuyen doi so la gi", f"m_s{i}"))
@@ -51,19 +54,29 @@ async def test_stats_match_the_traffic(channels: Channels) -> None:
         resp = await client.post("/webhooks/web", json={"sender": "web-stats", "message": message})
         assert resp.status == 200
     await channels.graph.wait_messages(7)
+    await channels.zalo.wait_for(channels.zalo.SEND, 3)
     await asyncio.sleep(0.5)
 
     await login(channels)
     stats = await (await client.get("/admin/api/stats")).json()
     assert stats["messages"] == 5 + 2 + 2  # facebook, zalo (follow + text), web
     assert stats["users"] == 3 + 1 + 1
-    assert stats["by_channel"]["facebook"] == {"messages": 5, "users": 3}
-    assert stats["by_channel"]["zalo"] == {"messages": 2, "users": 1}
-    assert stats["by_channel"]["web"] == {"messages": 2, "users": 1}
+    fb_sent, zalo_sent = channels.graph.messages(), channels.zalo.sent(channels.zalo.SEND)
+    assert stats["by_channel"]["facebook"] == {
+        "messages": 5,
+        "users": 3,
+        "replies": len(fb_sent),
+    }
+    assert stats["by_channel"]["zalo"] == {"messages": 2, "users": 1, "replies": len(zalo_sent)}
+    assert stats["by_channel"]["web"]["messages"] == 2
+    assert stats["conversations"] == 3 + 1 + 1
+    assert stats["anonymous_messages"] == 0
+    assert stats["unanswered"] == [{"text": "gia vang hom nay", "count": 1}]
     assert stats["by_topic"]["dx_basics"] == 3
     assert stats["by_topic"]["out_of_scope"] == 1
     assert stats["fallbacks"] == 1
     assert stats["satisfaction"]["helpful"] == 1
+    assert stats["satisfaction"]["by_topic"] == {"dx_basics": {"helpful": 1, "not_helpful": 0}}
     assert stats["followers"] == {"new": 1, "left": 0}
     assert sum(d["messages"] for d in stats["per_day"]) == stats["messages"]
 

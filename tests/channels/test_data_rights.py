@@ -6,10 +6,20 @@ import asyncio
 
 from tests.channels.conftest import Channels, fb_text
 
-TABLES = ("inbox", "outbox", "turns", "dead_letters", "recipients")
+TABLES = (
+    "inbox",
+    "outbox",
+    "messages",
+    "conversations",
+    "feedback",
+    "citizens",
+    "dead_letters",
+    "recipients",
+)
 
 
 async def test_messenger_erasure_confirms_then_removes_the_raw_id(channels: Channels) -> None:
+    channels.consented("facebook", "5551")
     for i, text in enumerate(["cam on", "xoa du lieu cua toi"]):
         assert (await channels.post_facebook(fb_text("5551", text, f"m_e{i}"))).status == 200
     await channels.graph.wait_messages(2)
@@ -21,5 +31,7 @@ async def test_messenger_erasure_confirms_then_removes_the_raw_id(channels: Chan
     assert "_erase_after_send" not in sent[-1].body
     await asyncio.sleep(0.3)
     for table in TABLES:
-        assert channels.count(table) == 0, table
+        assert channels.count(table, "user_ref IS NOT NULL") == 0, table
+    # What remains is an anonymous count of the confirmation: no reference, no text.
+    assert channels.rows("SELECT user_ref, text FROM messages") == [(None, None)]
     assert channels.count("audit_log", "action = 'erase'") == 2  # at the turn, after the send

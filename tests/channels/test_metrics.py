@@ -24,6 +24,7 @@ def value(text: str, name: str, **labels: str) -> float:
 
 
 async def test_metrics_count_traffic_errors_and_dead_letters(channels: Channels) -> None:
+    channels.consented("facebook", "3001", "3002")
     graph = channels.graph
     graph.script(graph.MESSAGES, Scripted(400, {"error": {"code": 10, "error_subcode": 2018278}}))
     assert (await channels.post_facebook(fb_text("3001", "cam on", "m_m1"))).status == 200

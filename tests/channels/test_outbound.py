@@ -20,6 +20,7 @@ from tests.fakes.platforms import Scripted
 
 
 async def test_5xx_then_success_is_delivered_once(channels: Channels) -> None:
+    channels.consented("facebook", "1001")
     graph = channels.graph
     graph.script(graph.MESSAGES, Scripted(500, {"error": {"code": 1}}), Scripted(502, {}))
     assert (await channels.post_facebook(fb_text("1001", "cam on", "m_r1"))).status == 200
@@ -31,6 +32,7 @@ async def test_5xx_then_success_is_delivered_once(channels: Channels) -> None:
 
 
 async def test_connection_refused_is_retried(channels: Channels) -> None:
+    channels.consented("facebook", "1002")
     # Point the sender at a closed port first, then at the fake: like an outage that ends.
     sender = channels.client.app[keys.senders_key]["facebook"]
     real_url = sender._url  # noqa: SLF001
@@ -52,6 +54,7 @@ async def test_connection_refused_is_retried(channels: Channels) -> None:
 async def test_rate_limit_pauses_then_retries(
     channels: Channels, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    channels.consented("facebook", "1003")
     graph = channels.graph
     graph.script(
         graph.MESSAGES,
@@ -75,6 +78,7 @@ async def test_rate_limit_pauses_then_retries(
 
 
 async def test_outside_window_goes_to_dead_letters_without_retry(channels: Channels) -> None:
+    channels.consented("facebook", "1004")
     graph = channels.graph
     error = {
         "error": {"message": "outside of allowed window", "code": 10, "error_subcode": 2018278}
@@ -92,6 +96,7 @@ async def test_outside_window_goes_to_dead_letters_without_retry(channels: Chann
 
 
 async def test_zalo_user_not_interacted_is_permanent(channels: Channels) -> None:
+    channels.consented("zalo", "2468458835296117922")
     zalo = channels.zalo
     zalo.script(zalo.SEND, Scripted(200, {"error": -230, "message": "User has not interacted"}))
     user = "2468458835296117922"
@@ -104,6 +109,7 @@ async def test_zalo_user_not_interacted_is_permanent(channels: Channels) -> None
 
 
 async def test_expired_zalo_token_is_refreshed_and_the_send_retried(channels: Channels) -> None:
+    channels.consented("zalo", "2468458835296117922")
     zalo = channels.zalo
     zalo.valid_tokens = {"AT-other"}  # the configured AT-1 has expired on the server
     user = "2468458835296117922"
@@ -167,6 +173,7 @@ async def test_token_refreshed_before_expiry(channels: Channels) -> None:
 async def test_timeout_after_sending_is_recorded_unknown_not_resent(
     channels: Channels, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    channels.consented("facebook", "1005")
     graph = channels.graph
     monkeypatch.setattr(senders, "SEND_TIMEOUT", aiohttp.ClientTimeout(total=0.3))
     graph.script(graph.MESSAGES, Scripted(200, None, delay_s=1.0))

@@ -19,6 +19,8 @@ from tests.channels.test_admin_stats import login
 
 
 async def test_workbook_agrees_with_the_stats(channels: Channels, tmp_path: Path) -> None:
+    channels.consented("facebook", "700", "701", commune="Cam Lâm")
+    channels.consented("facebook", "702", "703")
     client = channels.client
     for i, text in enumerate(
         ["chuyen doi so la gi", "vneid muc 2 dang ky o dau", "gia vang hom nay", "rat huu ich"]
@@ -38,11 +40,16 @@ async def test_workbook_agrees_with_the_stats(channels: Channels, tmp_path: Path
         "Theo nội dung",
         "Theo chủ đề",
         "Theo kênh",
+        "Theo xã, phường",
+        "Hài lòng",
+        "Chưa trả lời được",
         "Theo ngày",
     ]
     summary = {row[0].value: row[1].value for row in book["Tổng hợp"].iter_rows(min_row=2)}
     assert summary["Kỳ báo cáo"] == "2026-11-01 đến 2026-11-30"
-    assert summary["Số người được tiếp cận (người dùng đã hỏi)"] == stats["users"] == 4
+    reached = "Số người được tiếp cận (người dùng đã hỏi, có đồng ý lưu dữ liệu)"
+    assert summary[reached] == stats["users"] == 4
+    assert summary["Số cuộc trò chuyện"] == stats["conversations"] == 4
     assert summary["Số câu hỏi (lượt hỏi đáp)"] == stats["messages"] == 4
     assert summary["Số câu không trả lời được (chuyển hướng)"] == stats["fallbacks"] == 1
     assert summary["Số câu trả lời được"] == 3
@@ -54,7 +61,15 @@ async def test_workbook_agrees_with_the_stats(channels: Channels, tmp_path: Path
     topics = {row[0].value: row[1].value for row in book["Theo chủ đề"].iter_rows(min_row=2)}
     assert topics == stats["by_topic"]
     channels_sheet = [[c.value for c in row] for row in book["Theo kênh"].iter_rows(min_row=2)]
-    assert channels_sheet == [["Facebook Messenger", 4, 4]]
+    assert channels_sheet == [["Facebook Messenger", 4, 4, stats["replies"]]]
+    assert stats["replies"] == len(channels.graph.messages())
+    communes = [[c.value for c in row] for row in book["Theo xã, phường"].iter_rows(min_row=2)]
+    assert len(communes) == 65 + 1  # every unit, then "not given"
+    assert ["Xã Cam Lâm", 2, 2] in communes
+    assert communes[-1] == ["Chưa cho biết", 2, 2]
+    assert sum(row[2] for row in communes) == stats["messages"]
+    unanswered = [[c.value for c in row] for row in book["Chưa trả lời được"].iter_rows(min_row=2)]
+    assert unanswered == [["gia vang hom nay", 1]]
     days = list(book["Theo ngày"].iter_rows(min_row=2))
     assert len(days) == 30
     assert sum(row[1].value for row in days) == 4

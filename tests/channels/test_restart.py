@@ -129,9 +129,9 @@ async def test_killed_mid_turn_then_answered_after_restart(
 
         server.start()
         await server.ready(session)
-        sent = await graph.wait_messages(1, timeout=60)
+        sent = await graph.wait_messages(2, timeout=60)  # the answer, then the consent notice
         await asyncio.sleep(1.0)
-    assert [r.body["recipient"]["id"] for r in graph.messages()] == ["24680"]
+    assert [r.body["recipient"]["id"] for r in graph.messages()] == ["24680", "24680"]
     assert sent[0].body["message"]["text"].startswith("Không có gì")
     assert server.inbox() == [("m_kill", "done")]
 

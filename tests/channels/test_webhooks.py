@@ -93,19 +93,21 @@ async def test_quick_reply_payload_is_what_the_assistant_answers(channels: Chann
 
 
 async def test_ten_concurrent_duplicates_make_one_turn(channels: Channels) -> None:
+    channels.consented("facebook", "555")
     body = fb_text("555", "xin chào", "m_dup")
     responses = await asyncio.gather(*(channels.post_facebook(body) for _ in range(10)))
     assert [r.status for r in responses] == [200] * 10
     await channels.graph.wait_messages(2)
     await asyncio.sleep(0.5)  # give a wrongly duplicated turn the time to show up
     assert channels.count("inbox") == 1
-    assert channels.count("turns") == 1
+    assert channels.count("messages", "direction = 'in'") == 1
     assert len(channels.graph.messages()) == 2  # the greeting is two messages, sent once
 
 
 async def test_batch_every_event_is_handled_and_echo_read_are_not_turns(
     channels: Channels,
 ) -> None:
+    channels.consented("facebook", "901", "902", "903")
     events = [
         fb_text(psid, "cam on ad", f"m_b{psid}")["entry"][0]["messaging"][0]
         for psid in ("901", "902", "903")
@@ -122,10 +124,11 @@ async def test_batch_every_event_is_handled_and_echo_read_are_not_turns(
     assert {r.body["recipient"]["id"] for r in sent} == {"901", "902", "903"}
     await asyncio.sleep(0.3)
     assert channels.count("inbox") == 3
-    assert channels.count("turns") == 3
+    assert channels.count("messages", "direction = 'in'") == 3
 
 
 async def test_replies_to_one_user_keep_the_order_of_the_questions(channels: Channels) -> None:
+    channels.consented("facebook", "777")
     questions = ["xin chao", "chuyen doi so la gi", "vneid muc 2 dang ky o dau", "cam on"]
     for i, q in enumerate(questions):
         assert (await channels.post_facebook(fb_text("777", q, f"m_o{i}"))).status == 200
@@ -139,6 +142,7 @@ async def test_replies_to_one_user_keep_the_order_of_the_questions(channels: Cha
 
 
 async def test_sticker_and_image_get_a_polite_reply(channels: Channels) -> None:
+    channels.consented("facebook", "321", "322")
     sticker = fb_envelope(
         {
             "sender": {"id": "321"},
@@ -216,15 +220,20 @@ async def test_zalo_text_follow_and_unfollow(channels: Channels) -> None:
         "timestamp": "1718000006000",
     }
     assert (await channels.post_zalo(follow)).status == 200
-    sent = await channels.zalo.wait_for(channels.zalo.SEND, 2)
+    # A first contact: the welcome (two messages), then the consent notice with its buttons.
+    sent = await channels.zalo.wait_for(channels.zalo.SEND, 3)
     assert sent[0].headers["access_token"] == "AT-1"
     assert sent[0].body["recipient"] == {"user_id": user}
     assert sent[0].body["message"]["text"].startswith("Xin chào!")
+    notice = sent[2].body["message"]
+    assert "mình xin lưu câu hỏi của bạn" in notice["text"]
+    buttons = notice["attachment"]["payload"]["buttons"]
+    assert [b["payload"] for b in buttons] == ["/consent_accept", "/consent_decline"]
     text = zalo_event("user_send_text", user, "z_1", text="lam sao kich hoat vneid")
     assert (await channels.post_zalo(text)).status == 200
-    sent = await channels.zalo.wait_for(channels.zalo.SEND, 3)
-    assert "Kích hoạt tài khoản định danh điện tử" in sent[2].body["message"]["text"]
-    buttons = sent[2].body["message"]["attachment"]["payload"]["buttons"]
+    sent = await channels.zalo.wait_for(channels.zalo.SEND, 4)
+    assert "Kích hoạt tài khoản định danh điện tử" in sent[3].body["message"]["text"]
+    buttons = sent[3].body["message"]["attachment"]["payload"]["buttons"]
     assert buttons[0]["type"] == "oa.query.show"
     unfollow = dict(follow, event_name="unfollow", timestamp="1718000009000")
     assert (await channels.post_zalo(unfollow)).status == 200
@@ -234,6 +243,7 @@ async def test_zalo_text_follow_and_unfollow(channels: Channels) -> None:
 
 
 async def test_deliveries_and_reads_update_the_sent_message(channels: Channels) -> None:
+    channels.consented("facebook", "4242")
     assert (await channels.post_facebook(fb_text("4242", "cam on", "m_d1"))).status == 200
     sent = await channels.graph.wait_messages(1)
     await asyncio.sleep(0.2)
@@ -258,12 +268,13 @@ async def test_deliveries_and_reads_update_the_sent_message(channels: Channels) 
 
 
 async def test_raw_platform_ids_live_only_in_recipients(channels: Channels) -> None:
+    channels.consented("facebook", "8765432109876543")
     assert (
         await channels.post_facebook(fb_text("8765432109876543", "xin chao", "m_p"))
     ).status == 200
     await channels.graph.wait_messages(2)
     await asyncio.sleep(0.2)
-    for table in ("inbox", "outbox", "turns", "dead_letters"):
+    for table in ("inbox", "outbox", "messages", "citizens", "conversations", "dead_letters"):
         dump = str(channels.rows(f"SELECT * FROM {table}"))  # noqa: S608
         assert "8765432109876543" not in dump
     assert channels.rows("SELECT platform_user_id FROM recipients") == [("8765432109876543",)]
