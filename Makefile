@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install train run test test-unit validate story-test browser-deps lint format nlu-report lock clean
+.PHONY: help install train run test test-unit validate story-test browser-deps lint format nlu-report simulate-day lock clean
 
 help:
 	@echo "make run        start the assistant (web chat on http://127.0.0.1:8080)"
@@ -22,6 +22,7 @@ help:
 	@echo "make train      train the model if config, domain or data changed"
 	@echo "make lint       ruff + mypy"
 	@echo "make nlu-report accuracy on the held-out test set"
+	@echo "make simulate-day  a simulated day of traffic, every figure checked"
 
 $(PY):
 	@py=$$(scripts/find-python.sh) && echo "creating $(VENV) with $$py" && "$$py" -m venv $(VENV)
@@ -62,9 +63,9 @@ browser-deps:
 test: train validate browser-deps test-unit story-test
 
 lint: install
-	$(PY) -m ruff check bot actions tests benchmarks
-	$(PY) -m ruff format --check bot actions tests benchmarks
-	$(PY) -m mypy bot actions
+	$(PY) -m ruff check bot actions tests benchmarks tools
+	$(PY) -m ruff format --check bot actions tests benchmarks tools
+	$(PY) -m mypy bot actions tools
 
 format: install
 	$(PY) -m ruff format bot actions tests benchmarks
@@ -72,6 +73,9 @@ format: install
 
 nlu-report: train
 	$(PY) -m benchmarks.nlu_report
+
+simulate-day: train
+	$(PY) -m tools.simulate_day --users 450
 
 lock: $(PY)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^khanhhoa' > requirements/constraints.txt.new

@@ -36,7 +36,7 @@ from bot.ratelimit import RateLimiter
 from bot.recipients import RecipientDirectory
 from bot.recording import MessageRecorder
 from bot.settings import Settings
-from bot.web import health, webchat, webhooks
+from bot.web import deletion, health, webchat, webhooks
 from bot.web import metrics as metrics_route
 from bot.web.errors import error_middleware
 
@@ -67,6 +67,7 @@ def create_app(
     health.setup(app)
     webchat.setup(app)
     webhooks.setup(app)
+    deletion.setup(app)
     metrics_route.setup(app)
     admin_routes.setup(
         app,

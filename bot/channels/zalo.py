@@ -130,7 +130,8 @@ def _parse_event(body: dict[str, Any]) -> InboundEvent:
         assert isinstance(follower, dict)
         return InboundEvent(
             kind=Kind.FOLLOW if name == "follow" else Kind.UNFOLLOW,
-            event_id=f"{name}:{_str(follower.get('id'))}:{_str(body.get('timestamp'))}",
+            # A hash, not the follower's id: raw ids live only in `recipients`.
+            event_id=f"{name}:{_hash_id(body)}",
             page_id=_str(body.get("oa_id")),
             user_id=_str(follower.get("id")),
             **common,
