@@ -8,6 +8,7 @@ the error is logged without the message text.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from bot.engine.runner import AssistantNotReady, TurnResult
 from bot.privacy import user_ref
 from bot.recording import NOT_RATED_TOPICS
 from bot.replies import Reply
+from bot.scam import flow as scam_flow
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,13 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
         result = TurnResult([], handled.intent, 1.0, latency_ms=latency_ms)
         await recorder.inbound(citizen, channel, handled.topic, result, text)
         return Outcome(handled.replies, handled.topic, result, citizen=citizen)
+    scam = await scam_flow.handle(registry, citizen, text[: settings.max_message_chars])
+    if scam is not None:
+        replies, intent = scam
+        latency_ms = (time.perf_counter() - started) * 1000
+        result = TurnResult([], intent, 1.0, latency_ms=latency_ms)
+        await recorder.inbound(citizen, channel, "scam_awareness", result, text)
+        return Outcome(replies, "scam_awareness", result, citizen=citizen)
     truncated = len(text) > settings.max_message_chars
     text = text[: settings.max_message_chars]
     try:
@@ -93,11 +102,15 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
     app[keys.metrics_key].turn_latency.labels(channel).observe(result.latency_ms / 1000)
     topic = app[keys.topics_key].topic_of(result.intent, fallback=result.fallback)
     rated_topic = citizen.last_topic
+    pasted = scam_flow.pasted_scam(text) if topic == "scam_awareness" else None
+    if pasted is not None:
+        # A forwarded scam message: the check answers instead of the general advice.
+        result = dataclasses.replace(result, intent=pasted[1])
     opens_conversation = citizen.new_conversation(app[keys.clock_key]())
     await recorder.inbound(citizen, channel, topic, result, text)
     if result.intent in RATINGS:
         await recorder.feedback(citizen, channel, rated_topic, result.intent == RATINGS[0])
-    replies = replies_from_rasa(result.replies)
+    replies = pasted[0] if pasted is not None else replies_from_rasa(result.replies)
     if result.intent in DATA_RIGHTS_INTENTS:
         outcome = await _data_rights(app, channel, citizen, result, topic)
         if first_contact and result.intent == "data_view":

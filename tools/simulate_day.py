@@ -356,15 +356,29 @@ class Simulation:
             await self.tap(citizen, history, "/consent_decline")
             return True
         citizen.consented = True  # the tap itself is recorded with the reference
-        replies = await self.tap(citizen, history, "/consent_accept") or []
+        start = len(history)
+        await self.tap(citizen, history, "/consent_accept")
         if citizen.commune is not None:
-            picked = await self.tap(citizen, replies, "/commune_choose")
+            offer = await self._await_button(citizen, "/commune_choose", start)
+            picked = await self.tap(citizen, offer, "/commune_choose")
             if picked is not None:
                 name = citizen.commune.name
                 typed = name if self.rng.random() < 0.5 else fold(name)
                 replies = await self.say(citizen, typed)
                 await self._pick_from(citizen, replies)
         return True
+
+    async def _await_button(
+        self, citizen: Citizen, payload: str, since: int, timeout: float = 20
+    ) -> list[dict[str, Any]]:
+        """Replies since `since` once one of them offers `payload` (late under load)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            replies = self.platforms.sent[citizen.user_id][since:]
+            if any(b["payload"] == payload for r in replies for b in buttons_of(r)):
+                return replies
+            await asyncio.sleep(0.2)
+        return []
 
     async def _pick_from(self, citizen: Citizen, replies: list[dict[str, Any]]) -> None:
         """The commune was typed; if a list came back, tap the right unit."""
