@@ -16,6 +16,7 @@ MAX_DAYS = 366
 # Reports count days as the province lives them (Vietnam has no daylight saving time).
 VIETNAM = timezone(timedelta(hours=7))
 TOP_UNANSWERED = 15
+SCAM_RISKS = ("likely_scam", "suspicious", "low")
 UNKNOWN_COMMUNE = "Chưa cho biết"
 
 
@@ -122,6 +123,15 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
                 .limit(TOP_UNANSWERED)
             )
         ).all()
+        scam_checks = dict(
+            (
+                await conn.execute(
+                    select(m.intent, func.count())
+                    .where(inbound, m.intent.in_([f"scam_check_{r}" for r in SCAM_RISKS]))
+                    .group_by(m.intent)
+                )
+            ).all()
+        )
         ratings = (
             await conn.execute(
                 select(feedback.c.topic, feedback.c.helpful, func.count())
@@ -227,6 +237,7 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
             "rate": round(helpful / (helpful + not_helpful), 4) if helpful + not_helpful else None,
             "by_topic": rated_topics,
         },
+        "scam_checks": {r: int(scam_checks.get(f"scam_check_{r}", 0)) for r in SCAM_RISKS},
         "followers": {
             "new": int(follows.get("follow", 0)),
             "left": int(follows.get("unfollow", 0)),

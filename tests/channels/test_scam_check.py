@@ -4,6 +4,7 @@ Graph API and the message is recorded as a scam check."""
 from __future__ import annotations
 
 from tests.channels.conftest import Channels, fb_text
+from tests.channels.test_admin_stats import login
 from tests.scam.test_chat import SCAM
 
 
@@ -17,3 +18,8 @@ async def test_a_forwarded_scam_on_messenger_gets_the_verdict(channels: Channels
     assert channels.rows("SELECT intent, topic FROM messages WHERE direction = 'in'") == [
         ("scam_check_likely_scam", "scam_awareness")
     ]
+    await login(channels)
+    stats = await (await channels.client.get("/admin/api/stats")).json()
+    assert stats["scam_checks"] == {"likely_scam": 1, "suspicious": 0, "low": 0}
+    page = await (await channels.client.get("/admin")).text()
+    assert 'id="scam-checks">1 / 0 / 0<' in page
