@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 import aiohttp
 from aiohttp import web
 
-from bot import keys
+from actions.content import content
+from bot import handoff, keys
 from bot.admin import routes as admin_routes
 from bot.admin.auth import SessionSigner, ensure_first_admin
 from bot.channels.base import ChannelAdapter
@@ -29,9 +30,12 @@ from bot.engine.agent_process import AgentProcess
 from bot.engine.runner import Assistant, AssistantRunner
 from bot.engine.stores import sql_tracker_store
 from bot.engine.topics import TopicMap
+from bot.handoff import HandoffDesk
 from bot.metrics import Metrics
 from bot.outbox import Relay
 from bot.privacy import resolve_pseudonym_key, resolve_secret
+from bot.quiz import bank as quiz_bank
+from bot.quiz.play import QuizDesk
 from bot.ratelimit import RateLimiter
 from bot.recipients import RecipientDirectory
 from bot.recording import MessageRecorder
@@ -97,7 +101,15 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.writer_key] = writer
     app[keys.seen_key] = {}
     app[keys.recorder_key] = MessageRecorder(writer, app[keys.clock_key])
-    app[keys.citizens_key] = CitizenRegistry(engine, writer, app[keys.clock_key])
+    registry = CitizenRegistry(engine, writer, app[keys.clock_key])
+    app[keys.citizens_key] = registry
+    desk = HandoffDesk(engine, writer, app[keys.clock_key])
+    desk.on_closed = registry.drop_handoff
+    app[keys.handoff_key] = desk
+    app[keys.quiz_key] = QuizDesk(engine, writer, registry, app[keys.clock_key])
+    seeded = await quiz_bank.seed(writer, app[keys.clock_key]())
+    if seeded:
+        log.info("quiz bank seeded with %d questions from content/quiz.yml", seeded)
     if await ensure_first_admin(
         writer, engine, app[keys.settings_key].admin_password, app[keys.clock_key]()
     ):
@@ -169,6 +181,26 @@ SHUTDOWN_GRACE_S = 8.0
 RETENTION_INTERVAL_S = 24 * 3600
 
 
+HANDOFF_SWEEP_INTERVAL_S = 60
+
+
+async def _handoff_loop(app: web.Application) -> None:
+    """Apologise to citizens whose handoff nobody claimed in time."""
+    settings = app[keys.settings_key]
+    hotline = f" Bạn có thể gọi {settings.handoff_hotline}." if settings.handoff_hotline else ""
+    apology = handoff.APOLOGY.format(
+        hotline=hotline, pakn=content().links.get("province_pakn", "")
+    )
+    while True:
+        await asyncio.sleep(HANDOFF_SWEEP_INTERVAL_S)
+        try:
+            await app[keys.handoff_key].expire_unclaimed(
+                timedelta(minutes=settings.handoff_timeout_min), apology
+            )
+        except Exception as exc:
+            log.error("handoff sweep failed: %s", type(exc).__name__)
+
+
 SESSION_SWEEP_INTERVAL_S = 600
 # Conversation state of citizens without consent is dropped after this long idle.
 SESSION_KEEP = timedelta(hours=1)
@@ -232,12 +264,16 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
         metrics=app[keys.metrics_key],
     )
     dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
+    desk = app[keys.handoff_key]
+    desk.wake_relay = relay.wake
+    desk.render = lambda platform, replies: adapters[platform].render(replies)
     app[keys.relay_key] = relay
     app[keys.dispatcher_key] = dispatcher
     tasks = [
         asyncio.create_task(relay.run()),
         asyncio.create_task(dispatcher.run()),
         asyncio.create_task(_retention_loop(app)),
+        asyncio.create_task(_handoff_loop(app)),
     ]
     yield
     # Intake has stopped (the site is closed): finish running turns, then pending sends.

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.models import audit_log, citizens, conversations
+from bot.db.models import audit_log, citizens, conversations, handoffs, quiz_attempts
 from bot.db.upsert import insert_for
 from bot.db.writer import BatchWriter
 
@@ -39,6 +39,10 @@ class Citizen:
     conversation_id: int | None = None
     last_at: datetime | None = None
     last_topic: str | None = None
+    nickname: str | None = None
+    quiz_attempt_id: int | None = None  # an unfinished quiz attempt
+    handoff_id: int | None = None  # an open handoff: a person answers, not the assistant
+    fallbacks_in_row: int = 0
 
     @property
     def consented(self) -> bool:
@@ -77,6 +81,23 @@ class CitizenRegistry:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(citizens).where(citizens.c.user_ref == ref))).first()
             citizen = Citizen(ref, channel)
+            handoff = (
+                await conn.execute(
+                    select(handoffs.c.id).where(
+                        handoffs.c.user_ref == ref, handoffs.c.status.in_(("waiting", "claimed"))
+                    )
+                )
+            ).first()
+            citizen.handoff_id = handoff.id if handoff is not None else None
+            attempt = (
+                await conn.execute(
+                    select(quiz_attempts.c.id)
+                    .where(quiz_attempts.c.user_ref == ref, quiz_attempts.c.status == "active")
+                    .order_by(quiz_attempts.c.id.desc())
+                    .limit(1)
+                )
+            ).first()
+            citizen.quiz_attempt_id = attempt.id if attempt is not None else None
             if row is None:
                 return citizen
             citizen.consent, citizen.commune, citizen.awaiting = (
@@ -84,6 +105,7 @@ class CitizenRegistry:
                 row.commune,
                 row.awaiting,
             )
+            citizen.nickname = row.nickname
             if citizen.consented:
                 last = (
                     await conn.execute(
@@ -107,6 +129,7 @@ class CitizenRegistry:
             "consent": citizen.consent or PENDING,
             "commune": citizen.commune,
             "awaiting": citizen.awaiting,
+            "nickname": citizen.nickname,
             "updated_at": now,
         }
         consent_changed = "consent" in changes
@@ -133,6 +156,15 @@ class CitizenRegistry:
                 )
 
         await self._writer.write(work)
+
+    def peek(self, ref: str) -> Citizen | None:
+        """The cached citizen, if this process has one."""
+        return self._cache.get(ref)
+
+    def drop_handoff(self, ref: str) -> None:
+        citizen = self._cache.get(ref)
+        if citizen is not None:
+            citizen.handoff_id = None
 
     def forget(self, ref: str) -> None:
         """After an erasure: the next message is a first contact again."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import consent, keys
+from bot import consent, handoff, keys
 from bot.citizens import DECLINED, GRANTED, PENDING, Citizen
 from bot.engine.runner import AssistantNotReady, TurnResult
 from bot.privacy import user_ref
@@ -76,13 +76,19 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
         result = TurnResult([], handled.intent, 1.0, latency_ms=latency_ms)
         await recorder.inbound(citizen, channel, handled.topic, result, text)
         return Outcome(handled.replies, handled.topic, result, citizen=citizen)
+    if citizen.handoff_id is not None:
+        during = await _during_handoff(app, citizen, channel, text, started)
+        if during is not None:
+            return during
+    played = await app[keys.quiz_key].handle(citizen, text)
+    if played is not None:
+        return await _gateway_answer(app, citizen, channel, text, started, played.replies,
+                                     played.intent, "quiz")  # fmt: skip
     scam = await scam_flow.handle(registry, citizen, text[: settings.max_message_chars])
     if scam is not None:
-        replies, intent = scam
-        latency_ms = (time.perf_counter() - started) * 1000
-        result = TurnResult([], intent, 1.0, latency_ms=latency_ms)
-        await recorder.inbound(citizen, channel, "scam_awareness", result, text)
-        return Outcome(replies, "scam_awareness", result, citizen=citizen)
+        return await _gateway_answer(
+            app, citizen, channel, text, started, scam[0], scam[1], "scam_awareness"
+        )
     truncated = len(text) > settings.max_message_chars
     text = text[: settings.max_message_chars]
     try:
@@ -111,6 +117,26 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
     if result.intent in RATINGS:
         await recorder.feedback(citizen, channel, rated_topic, result.intent == RATINGS[0])
     replies = pasted[0] if pasted is not None else replies_from_rasa(result.replies)
+    understood = result.intent not in (None, "nlu_fallback")
+    citizen.fallbacks_in_row = 0 if understood else citizen.fallbacks_in_row + 1
+    if result.intent == "handoff_request" or (
+        citizen.fallbacks_in_row >= handoff.FALLBACKS_BEFORE_HANDOFF
+    ):
+        reason = (
+            "button" if text.startswith("/handoff") else "request" if understood else "fallbacks"
+        )
+        await app[keys.handoff_key].open(citizen, reason)
+        citizen.fallbacks_in_row = 0
+        opened = handoff.OPENED if reason != "fallbacks" else handoff.AFTER_FALLBACKS
+        return Outcome(
+            [Reply(opened, handoff.BACK_BUTTON)], "human_handoff", result, citizen=citizen
+        )
+    if (played := await app[keys.quiz_key].on_intent(citizen, result.intent)) is not None:
+        return Outcome(played.replies, topic, result, citizen=citizen)
+    if citizen.quiz_attempt_id is not None and (
+        reminder := await app[keys.quiz_key].reminder(citizen)
+    ):
+        replies.append(reminder)
     if result.intent in DATA_RIGHTS_INTENTS:
         outcome = await _data_rights(app, channel, citizen, result, topic)
         if first_contact and result.intent == "data_view":
@@ -131,6 +157,49 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
         if len(last.buttons) + len(consent.FEEDBACK_BUTTONS) <= 13:
             replies[-1] = Reply(last.text, last.buttons + consent.FEEDBACK_BUTTONS)
     return Outcome(replies, topic, result, citizen=citizen)
+
+
+async def _gateway_answer(
+    app: web.Application,
+    citizen: Citizen,
+    channel: str,
+    text: str,
+    started: float,
+    replies: list[Reply],
+    intent: str,
+    topic: str,
+) -> Outcome:
+    """A message one of the gateway's own features answered: recorded like any other, and on
+    first contact followed by the consent notice, as every first answer is."""
+    first_contact = citizen.consent is None
+    latency_ms = (time.perf_counter() - started) * 1000
+    result = TurnResult([], intent, 1.0, latency_ms=latency_ms)
+    await app[keys.recorder_key].inbound(citizen, channel, topic, result, text)
+    if first_contact:
+        replies = [*replies, consent.notice(app[keys.settings_key].retention_days)]
+        await app[keys.citizens_key].update(citizen, awaiting="consent")
+    return Outcome(replies, topic, result, citizen=citizen)
+
+
+async def _during_handoff(
+    app: web.Application, citizen: Citizen, channel: str, text: str, started: float
+) -> Outcome | None:
+    """A person has the conversation: keep what the citizen writes for them, or hand back."""
+    desk = app[keys.handoff_key]
+    current = await desk.current(citizen)
+    if current is None:
+        citizen.handoff_id = None
+        return None
+    if handoff.is_end(text):
+        await desk.close(current.id, "citizen")
+        citizen.handoff_id = None
+        replies, intent = [Reply(handoff.BACK)], "handoff_end"
+    else:
+        replies, intent = await desk.citizen_wrote(citizen, current, text), "handoff_message"
+    latency_ms = (time.perf_counter() - started) * 1000
+    result = TurnResult([], intent, 1.0, latency_ms=latency_ms)
+    await app[keys.recorder_key].inbound(citizen, channel, "human_handoff", result, text)
+    return Outcome(replies, "human_handoff", result, citizen=citizen)
 
 
 async def runner_turn(app: web.Application, channel: str, ref: str, text: str) -> TurnResult:

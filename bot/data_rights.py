@@ -20,6 +20,8 @@ from bot.db.models import (
     conversations,
     dead_letters,
     feedback,
+    handoff_messages,
+    handoffs,
     inbox,
     messages,
     outbox,
@@ -91,9 +93,17 @@ async def erase(
 
     `keep_recipient` leaves the one row needed to send the confirmation on Zalo/Messenger; the
     relay erases it once that message is settled (bot.outbox)."""
-    tables = (inbox, outbox, messages, conversations, feedback, citizens, dead_letters) + (
-        () if keep_recipient else (recipients,)
-    )
+    tables = (
+        inbox,
+        outbox,
+        messages,
+        conversations,
+        feedback,
+        citizens,
+        handoffs,
+        handoff_messages,
+        dead_letters,
+    ) + (() if keep_recipient else (recipients,))
 
     def work(conn: Connection) -> int:
         removed = 0
@@ -163,6 +173,8 @@ async def apply_retention(writer: BatchWriter, days: int, now: datetime) -> int:
             (conversations, conversations.c.last_at),
             (feedback, feedback.c.created_at),
             (citizens, citizens.c.updated_at),
+            (handoff_messages, handoff_messages.c.created_at),
+            (handoffs, handoffs.c.created_at),
         ):
             removed += conn.execute(delete(table).where(column < cutoff)).rowcount or 0
         removed += (

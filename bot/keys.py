@@ -25,8 +25,10 @@ if TYPE_CHECKING:
     from bot.dispatcher import Dispatcher
     from bot.engine.runner import Assistant
     from bot.engine.topics import TopicMap
+    from bot.handoff import HandoffDesk
     from bot.metrics import Metrics
     from bot.outbox import Relay
+    from bot.quiz.play import QuizDesk
     from bot.recipients import RecipientDirectory
     from bot.recording import MessageRecorder
     from bot.settings import Settings
@@ -41,6 +43,8 @@ runner_key: web.AppKey[Assistant] = web.AppKey("runner")
 topics_key: web.AppKey[TopicMap] = web.AppKey("topics")
 recorder_key: web.AppKey[MessageRecorder] = web.AppKey("recorder")
 citizens_key: web.AppKey[CitizenRegistry] = web.AppKey("citizens")
+handoff_key: web.AppKey[HandoffDesk] = web.AppKey("handoff")
+quiz_key: web.AppKey[QuizDesk] = web.AppKey("quiz")
 pseudonym_key_key: web.AppKey[bytes] = web.AppKey("pseudonym_key")
 load_task_key: web.AppKey[asyncio.Task[None]] = web.AppKey("load_task")
 adapters_key: web.AppKey[dict[str, ChannelAdapter]] = web.AppKey("adapters")

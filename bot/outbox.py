@@ -78,7 +78,8 @@ class Relay(ConversationWorkers):
         # The oldest unsettled row of each conversation, if it is due.
         heads = (
             select(func.min(outbox.c.id).label("id"))
-            .where(outbox.c.status == "pending")
+            # Web chat rows are fetched by the page (bot/web/webchat.py), not sent.
+            .where(outbox.c.status == "pending", outbox.c.platform.in_(list(self._senders)))
             .group_by(outbox.c.platform, outbox.c.user_ref)
         ).subquery()
         async with self._engine.connect() as conn:
@@ -97,7 +98,9 @@ class Relay(ConversationWorkers):
     async def _work(self, key: tuple[str, str], first: Any) -> None:
         """Send this conversation's due rows in order until one must wait."""
         try:
-            row = first if first is not None else await self._next_due(key)
+            # `first` may be stale: a worker that finished while the scan was reading could
+            # have sent it already. The table says what is still due.
+            row = await self._next_due(key)
             while row is not None and not self._stopping:
                 settled = await self._deliver(row)
                 if not settled:

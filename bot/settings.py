@@ -128,6 +128,11 @@ class Settings:
     agent_mode: str = "process"
     # Records older than this are deleted by the daily retention job.
     retention_days: int = 365
+    # A handoff nobody claims within this many minutes gets an apology and the hotline.
+    handoff_timeout_min: int = 30
+    # A phone line citizens can call when no volunteer is free (the content brief confirms none
+    # for the province yet, so it is configured, not written into the answers).
+    handoff_hotline: str = ""
     facebook: FacebookSettings = FacebookSettings()
     zalo: ZaloSettings = ZaloSettings()
 
@@ -153,6 +158,8 @@ class Settings:
         return cls(
             agent_mode=agent_mode,
             retention_days=_int(env, "RETENTION_DAYS", 365, low=1, high=3650),
+            handoff_timeout_min=_int(env, "HANDOFF_TIMEOUT_MIN", 30, low=1, high=7 * 24 * 60),
+            handoff_hotline=_str(env, "HANDOFF_HOTLINE"),
             host=_str(env, "HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8080, low=0, high=65535),
             database_url=database_url,

@@ -58,9 +58,10 @@ VIETNAM = timezone(timedelta(hours=7))
 # Replies to one message come one after another; this long without one means they are all in.
 QUIET_S = 1.5
 HELDOUT = PROJECT_ROOT / "tests" / "data" / "heldout.tsv"
-# Utterances that would start one of the gateway's own dialogues (consent, erasure, ratings) are
-# left out of the question pool: the script must know exactly what each message does.
-SKIP_TOPICS = {"feedback", "data_rights", "smalltalk"}
+# Utterances that would start one of the gateway's own dialogues (consent, erasure, ratings,
+# a volunteer, the quiz) are left out of the question pool: the script must know exactly what
+# each message does.
+SKIP_TOPICS = {"feedback", "data_rights", "smalltalk", "human_handoff", "quiz"}
 PERSONAL = [
     "so dien thoai cua toi la {phone}, lam sao kich hoat vneid",
     "toi bi mat dien thoai {phone} phai lam gi",

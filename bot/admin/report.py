@@ -61,6 +61,15 @@ def rows(stats: dict[str, Any]) -> dict[str, list[list[Any]]]:
             "Tỷ lệ hài lòng (%)",
             round(100 * sat["rate"], 1) if sat["rate"] is not None else "",
         ],
+        ["Cuộc trò chuyện chuyển tình nguyện viên", stats["handoffs"]["total"]],
+        ["  trong đó: được tình nguyện viên trả lời", stats["handoffs"]["answered"]],
+        ["  trong đó: quá hạn chưa ai nhận (đã xin lỗi)", stats["handoffs"]["expired"]],
+        [
+            "Thời gian chờ tình nguyện viên trả lời (trung vị, phút)",
+            stats["handoffs"]["median_response_min"]
+            if stats["handoffs"]["median_response_min"] is not None
+            else "",
+        ],
         ["Tin nhắn nghi lừa đảo người dân gửi kiểm tra", sum(stats["scam_checks"].values())],
         ["  trong đó: rất có thể lừa đảo", stats["scam_checks"]["likely_scam"]],
         ["  trong đó: đáng ngờ", stats["scam_checks"]["suspicious"]],

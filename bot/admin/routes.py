@@ -249,3 +249,6 @@ def setup(app: web.Application, signer: SessionSigner, *, secure_cookies: bool) 
     app.router.add_get("/admin/report", report)
     app.router.add_get("/admin/users", users_page)
     app.router.add_post("/admin/users", users_create)
+    from bot.admin import handoffs  # noqa: PLC0415  (it imports this module's decorators)
+
+    handoffs.setup(app)

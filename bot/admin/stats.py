@@ -10,7 +10,16 @@ from typing import Any
 from sqlalchemy import Integer, and_, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.models import citizens, conversations, dead_letters, feedback, inbox, messages, outbox
+from bot.db.models import (
+    citizens,
+    conversations,
+    dead_letters,
+    feedback,
+    handoffs,
+    inbox,
+    messages,
+    outbox,
+)
 
 MAX_DAYS = 366
 # Reports count days as the province lives them (Vietnam has no daylight saving time).
@@ -51,6 +60,29 @@ class Period:
 
     def days(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _handoff_figures(rows: list[Any]) -> dict[str, Any]:
+    """How many conversations went to volunteers, and how fast volunteers answered."""
+    waits = sorted(
+        (_aware(r.first_response_at) - _aware(r.created_at)).total_seconds() / 60
+        for r in rows
+        if r.first_response_at is not None
+    )
+    reasons: dict[str, int] = {}
+    for r in rows:
+        reasons[r.reason] = reasons.get(r.reason, 0) + 1
+    return {
+        "total": len(rows),
+        "answered": len(waits),
+        "expired": sum(1 for r in rows if r.status == "expired"),
+        "by_reason": reasons,
+        "median_response_min": round(waits[len(waits) // 2], 1) if waits else None,
+    }
 
 
 def _day(value: Any) -> str:
@@ -132,6 +164,16 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
                 )
             ).all()
         )
+        handoff_rows = (
+            await conn.execute(
+                select(
+                    handoffs.c.reason,
+                    handoffs.c.status,
+                    handoffs.c.created_at,
+                    handoffs.c.first_response_at,
+                ).where(handoffs.c.created_at >= begin, handoffs.c.created_at < end)
+            )
+        ).all()
         ratings = (
             await conn.execute(
                 select(feedback.c.topic, feedback.c.helpful, func.count())
@@ -237,6 +279,7 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
             "rate": round(helpful / (helpful + not_helpful), 4) if helpful + not_helpful else None,
             "by_topic": rated_topics,
         },
+        "handoffs": _handoff_figures(handoff_rows),
         "scam_checks": {r: int(scam_checks.get(f"scam_check_{r}", 0)) for r in SCAM_RISKS},
         "followers": {
             "new": int(follows.get("follow", 0)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     Index,
@@ -82,6 +83,7 @@ citizens = Table(
     Column("awaiting", String(16), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("nickname", String(40), nullable=True),  # chosen for the quiz leaderboard
 )
 
 # Ratings after an answer (helpful / not helpful), with the topic of the answer rated.
@@ -205,3 +207,84 @@ admin_users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
 )
+
+# A conversation handed to a person: waiting (in the volunteers' queue) -> claimed -> closed
+# (handed back by the volunteer or the citizen) or expired (nobody claimed it in time).
+handoffs = Table(
+    "handoffs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("user_ref", String(64), nullable=False),
+    Column("reason", String(16), nullable=False),  # request | fallbacks | button
+    Column("status", String(12), nullable=False),  # waiting | claimed | closed | expired
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("first_response_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("closed_by", String(16), nullable=True),  # citizen | volunteer | timeout
+)
+Index("ix_handoffs_status", handoffs.c.status, handoffs.c.created_at)
+Index("ix_handoffs_user_ref", handoffs.c.user_ref)
+
+# What the citizen and the volunteer wrote during a handoff (masked), for the volunteer's page.
+handoff_messages = Table(
+    "handoff_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("handoff_id", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("author", String(16), nullable=False),  # citizen | volunteer | bot
+    Column("volunteer", String(64), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("user_ref", String(64), nullable=False),
+)
+Index("ix_handoff_messages_handoff_id", handoff_messages.c.handoff_id)
+
+# The quiz's question bank: seeded from content/quiz.yml, then edited by admins.
+quiz_questions = Table(
+    "quiz_questions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("topic", String(24), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("options", Text, nullable=False),  # JSON list of 4 strings
+    Column("answer", String(1), nullable=False),  # A | B | C | D
+    Column("why", Text, nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Contest periods: the first finished attempt of a consenting citizen inside one is counted.
+quiz_contests = Table(
+    "quiz_contests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One quiz attempt: 10 questions, answered in order. Practice attempts of citizens who did not
+# consent lose their user reference when they end.
+quiz_attempts = Table(
+    "quiz_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("user_ref", String(64), nullable=True),
+    Column("contest_id", Integer, nullable=True),
+    Column("counted", Boolean, nullable=False),
+    Column("status", String(12), nullable=False),  # active | finished | stopped
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("question_ids", Text, nullable=False),  # JSON list
+    Column("position", Integer, nullable=False),  # questions answered so far
+    Column("score", Integer, nullable=False),
+    Column("commune", String(64), nullable=True),
+)
+Index("ix_quiz_attempts_user_ref", quiz_attempts.c.user_ref)
+Index("ix_quiz_attempts_started_at", quiz_attempts.c.started_at)

@@ -54,6 +54,35 @@
     if (!busy) input.focus();
   }
 
+  function show(replies) {
+    (replies || []).forEach(function (reply) {
+      if (reply.text) bubble(reply.text, "bot");
+      if (reply.buttons && reply.buttons.length) buttonsRow(reply.buttons);
+    });
+  }
+
+  // While a volunteer has the conversation, their replies are fetched every few seconds.
+  var polling = null;
+  function watch(handoff) {
+    if (handoff && !polling) {
+      polling = setInterval(poll, 4000);
+    } else if (!handoff && polling) {
+      clearInterval(polling);
+      polling = null;
+    }
+  }
+  function poll() {
+    fetch("/webhooks/web/poll", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: sender })
+    }).then(function (res) { return res.ok ? res.json() : null; }).then(function (body) {
+      if (!body) return;
+      show(body.replies);
+      watch(body.handoff);
+    }).catch(function () { /* try again at the next tick */ });
+  }
+
   function ask(message, shown) {
     bubble(shown || message, "user");
     var typing = bubble("Đang trả lời…", "bot", "msg--typing");
@@ -70,10 +99,8 @@
         bubble(r.body && r.body.error ? r.body.error : "Có lỗi xảy ra, bạn thử lại nhé.", "bot");
         return;
       }
-      (r.body.replies || []).forEach(function (reply) {
-        if (reply.text) bubble(reply.text, "bot");
-        if (reply.buttons && reply.buttons.length) buttonsRow(reply.buttons);
-      });
+      show(r.body.replies);
+      watch(r.body.handoff);
     }).catch(function () {
       typing.remove();
       bubble("Không kết nối được máy chủ. Bạn kiểm tra mạng rồi thử lại nhé.", "bot");

@@ -1,0 +1,1 @@
+"""The digital-transformation quiz: question bank, attempts in chat, contests, leaderboard."""
