@@ -100,6 +100,19 @@ def rows(stats: dict[str, Any]) -> dict[str, list[list[Any]]]:
     satisfaction = [["Chủ đề", "Hữu ích", "Chưa hữu ích"]] + [
         [t, v["helpful"], v["not_helpful"]] for t, v in sat["by_topic"].items()
     ]
+    q = stats["quiz"]
+    quiz = [
+        ["Cuộc thi trực tuyến tìm hiểu chuyển đổi số", "Giá trị"],
+        ["Lượt thi bắt đầu", q["attempts"]],
+        ["Lượt thi hoàn thành", q["finished"]],
+        ["  trong đó: lượt tính điểm cuộc thi", q["counted"]],
+        ["  trong đó: lượt luyện tập", q["practice"]],
+        ["Số người dự thi (lượt tính điểm)", q["players"]],
+        [
+            "Điểm trung bình (thang 10)",
+            q["average_score"] if q["average_score"] is not None else "",
+        ],
+    ] + [[f"Người dự thi ở {name}", n] for name, n in q["by_commune"].items()]
     unanswered = [["Câu hỏi chưa trả lời được (đã che số cá nhân)", "Số lần"]] + [
         [q["text"], q["count"]] for q in stats["unanswered"]
     ]
@@ -113,6 +126,7 @@ def rows(stats: dict[str, Any]) -> dict[str, list[list[Any]]]:
         "Theo kênh": by_channel,
         "Theo xã, phường": by_commune,
         "Hài lòng": satisfaction,
+        "Cuộc thi": quiz,
         "Chưa trả lời được": unanswered,
         "Theo ngày": by_day,
     }

@@ -249,6 +249,7 @@ def setup(app: web.Application, signer: SessionSigner, *, secure_cookies: bool) 
     app.router.add_get("/admin/report", report)
     app.router.add_get("/admin/users", users_page)
     app.router.add_post("/admin/users", users_create)
-    from bot.admin import handoffs  # noqa: PLC0415  (it imports this module's decorators)
+    from bot.admin import handoffs, quiz  # noqa: PLC0415  (they import this module's decorators)
 
     handoffs.setup(app)
+    quiz.setup(app)

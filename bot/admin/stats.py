@@ -19,6 +19,7 @@ from bot.db.models import (
     inbox,
     messages,
     outbox,
+    quiz_attempts,
 )
 
 MAX_DAYS = 366
@@ -82,6 +83,26 @@ def _handoff_figures(rows: list[Any]) -> dict[str, Any]:
         "expired": sum(1 for r in rows if r.status == "expired"),
         "by_reason": reasons,
         "median_response_min": round(waits[len(waits) // 2], 1) if waits else None,
+    }
+
+
+def _quiz_figures(rows: list[Any]) -> dict[str, Any]:
+    finished = [r for r in rows if r.status == "finished"]
+    counted = [r for r in finished if r.counted]
+    communes: dict[str, int] = {}
+    for r in counted:
+        if r.commune:
+            communes[r.commune] = communes.get(r.commune, 0) + 1
+    return {
+        "attempts": len(rows),
+        "finished": len(finished),
+        "counted": len(counted),
+        "practice": len(finished) - len(counted),
+        "players": len({r.user_ref for r in counted if r.user_ref}),
+        "average_score": round(sum(r.score for r in finished) / len(finished), 2)
+        if finished
+        else None,
+        "by_commune": dict(sorted(communes.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
 
 
@@ -172,6 +193,17 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
                     handoffs.c.created_at,
                     handoffs.c.first_response_at,
                 ).where(handoffs.c.created_at >= begin, handoffs.c.created_at < end)
+            )
+        ).all()
+        quiz_rows = (
+            await conn.execute(
+                select(
+                    quiz_attempts.c.counted,
+                    quiz_attempts.c.status,
+                    quiz_attempts.c.score,
+                    quiz_attempts.c.user_ref,
+                    quiz_attempts.c.commune,
+                ).where(quiz_attempts.c.started_at >= begin, quiz_attempts.c.started_at < end)
             )
         ).all()
         ratings = (
@@ -280,6 +312,7 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
             "by_topic": rated_topics,
         },
         "handoffs": _handoff_figures(handoff_rows),
+        "quiz": _quiz_figures(quiz_rows),
         "scam_checks": {r: int(scam_checks.get(f"scam_check_{r}", 0)) for r in SCAM_RISKS},
         "followers": {
             "new": int(follows.get("follow", 0)),

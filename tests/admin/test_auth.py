@@ -73,7 +73,7 @@ def test_session_cookie_is_signed_and_expires() -> None:
     assert signer.loads(f"{forged}.{sig}", now=1001.0) is None
 
 
-@pytest.mark.parametrize("path", ["/admin", "/admin/users"])
+@pytest.mark.parametrize("path", ["/admin", "/admin/users", "/admin/handoffs", "/admin/quiz"])
 async def test_pages_need_a_login(client: TestClient, path: str) -> None:
     resp = await client.get(path, allow_redirects=False)
     assert resp.status == 302
@@ -136,6 +136,8 @@ async def test_admin_creates_a_volunteer_who_cannot_see_admin_pages(client: Test
     assert await login(client, "tnv.camlam", "tinh-nguyen-vien-1") == 302
     assert (await client.get("/admin")).status == 200
     assert (await client.get("/admin/users")).status == 403
+    assert (await client.get("/admin/quiz")).status == 403  # the bank is edited by admins
+    assert (await client.get("/admin/handoffs")).status == 200  # the volunteers' desk
 
 
 async def test_passwords_are_not_stored_in_clear(client: TestClient) -> None:

@@ -42,6 +42,7 @@ async def test_workbook_agrees_with_the_stats(channels: Channels, tmp_path: Path
         "Theo kênh",
         "Theo xã, phường",
         "Hài lòng",
+        "Cuộc thi",
         "Chưa trả lời được",
         "Theo ngày",
     ]
