@@ -22,6 +22,7 @@ from bot.channels.senders import FacebookSender, Sender, ZaloSender
 from bot.channels.zalo import ZaloAdapter
 from bot.channels.zalo_tokens import ZaloTokenManager
 from bot.citizens import CitizenRegistry
+from bot.contest import ContestDesk
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.db.writer import BatchWriter
@@ -30,8 +31,11 @@ from bot.engine.agent_process import AgentProcess
 from bot.engine.runner import Assistant, AssistantRunner
 from bot.engine.stores import sql_tracker_store
 from bot.engine.topics import TopicMap
+from bot.events import EventsDesk
+from bot.guidance import GuidanceLog
 from bot.handoff import HandoffDesk
 from bot.metrics import Metrics
+from bot.newsletter import NewsletterDesk
 from bot.outbox import Relay
 from bot.privacy import resolve_pseudonym_key, resolve_secret
 from bot.quiz import bank as quiz_bank
@@ -107,6 +111,10 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     desk.on_closed = registry.drop_handoff
     app[keys.handoff_key] = desk
     app[keys.quiz_key] = QuizDesk(engine, writer, registry, app[keys.clock_key])
+    app[keys.newsletter_key] = NewsletterDesk(engine, writer, registry, app[keys.clock_key])
+    app[keys.events_key] = EventsDesk(engine, writer, app[keys.clock_key])
+    app[keys.contest_key] = ContestDesk(engine, writer, registry, app[keys.clock_key])
+    app[keys.guidance_key] = GuidanceLog(engine, writer, app[keys.clock_key])
     seeded = await quiz_bank.seed(writer, app[keys.clock_key]())
     if seeded:
         log.info("quiz bank seeded with %d questions from content/quiz.yml", seeded)
@@ -181,11 +189,12 @@ SHUTDOWN_GRACE_S = 8.0
 RETENTION_INTERVAL_S = 24 * 3600
 
 
-HANDOFF_SWEEP_INTERVAL_S = 60
+HANDOFF_SWEEP_INTERVAL_S = 30
 
 
 async def _handoff_loop(app: web.Application) -> None:
-    """Apologise to citizens whose handoff nobody claimed in time."""
+    """Apologise to citizens whose handoff nobody claimed in time; send newsletter issues whose
+    time has come."""
     settings = app[keys.settings_key]
     hotline = f" Bạn có thể gọi {settings.handoff_hotline}." if settings.handoff_hotline else ""
     apology = handoff.APOLOGY.format(
@@ -197,8 +206,9 @@ async def _handoff_loop(app: web.Application) -> None:
             await app[keys.handoff_key].expire_unclaimed(
                 timedelta(minutes=settings.handoff_timeout_min), apology
             )
+            await app[keys.newsletter_key].send_due()
         except Exception as exc:
-            log.error("handoff sweep failed: %s", type(exc).__name__)
+            log.error("campaign sweep failed: %s", type(exc).__name__)
 
 
 SESSION_SWEEP_INTERVAL_S = 600
@@ -267,6 +277,9 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
     desk = app[keys.handoff_key]
     desk.wake_relay = relay.wake
     desk.render = lambda platform, replies: adapters[platform].render(replies)
+    newsletter = app[keys.newsletter_key]
+    newsletter.render = desk.render
+    newsletter.wake_relay = relay.wake
     app[keys.relay_key] = relay
     app[keys.dispatcher_key] = dispatcher
     tasks = [

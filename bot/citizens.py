@@ -40,6 +40,7 @@ class Citizen:
     last_at: datetime | None = None
     last_topic: str | None = None
     nickname: str | None = None
+    newsletter: bool = False
     quiz_attempt_id: int | None = None  # an unfinished quiz attempt
     handoff_id: int | None = None  # an open handoff: a person answers, not the assistant
     fallbacks_in_row: int = 0
@@ -106,6 +107,7 @@ class CitizenRegistry:
                 row.awaiting,
             )
             citizen.nickname = row.nickname
+            citizen.newsletter = bool(row.newsletter)
             if citizen.consented:
                 last = (
                     await conn.execute(
@@ -130,11 +132,14 @@ class CitizenRegistry:
             "commune": citizen.commune,
             "awaiting": citizen.awaiting,
             "nickname": citizen.nickname,
+            "newsletter": citizen.newsletter,
             "updated_at": now,
         }
         consent_changed = "consent" in changes
         if consent_changed:
             values["consent_at"] = now
+        if "newsletter" in changes:
+            values["newsletter_at"] = now
         if citizen.consent is None:
             citizen.consent = PENDING
 

@@ -35,6 +35,7 @@ ACCEPTED = (
     "Cảm ơn bạn! Bạn có muốn cho biết mình ở xã/phường nào không? Không bắt buộc, việc này giúp "
     "tỉnh biết chuyển đổi số đã đến được những đâu."
 )
+NEWSLETTER_BUTTON = {"title": "Nhận bản tin", "payload": "/newsletter_subscribe"}
 COMMUNE_OFFER = (
     {"title": "Chọn xã/phường", "payload": CHOOSE},
     {"title": "Bỏ qua", "payload": SKIP},
@@ -120,9 +121,13 @@ async def intercept(registry, citizen: Citizen, text: str, days: int) -> Handled
         await registry.update(citizen, consent=GRANTED, awaiting=None)
         if citizen.commune:
             return Handled([Reply(ALREADY)], "consent_accept")
-        return Handled([Reply(ACCEPTED, COMMUNE_OFFER)], "consent_accept")
+        buttons: tuple[dict[str, str], ...] = COMMUNE_OFFER
+        if citizen.channel in ("facebook", "zalo") and not citizen.newsletter:
+            # The channels that can carry the newsletter also offer it here, once.
+            buttons = (*COMMUNE_OFFER[:1], NEWSLETTER_BUTTON, *COMMUNE_OFFER[1:])
+        return Handled([Reply(ACCEPTED, buttons)], "consent_accept")
     if text == DECLINE or (words in _DECLINE_WORDS and awaiting == "consent"):
-        await registry.update(citizen, consent=DECLINED, awaiting=None)
+        await registry.update(citizen, consent=DECLINED, awaiting=None, newsletter=False)
         return Handled([Reply(DECLINED_TEXT)], "consent_decline")
     if text == CHOOSE or words in _CHOOSE_WORDS:
         if not citizen.consented:

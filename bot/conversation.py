@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import consent, handoff, keys
+from bot import consent, handoff, keys, newsletter
 from bot.citizens import DECLINED, GRANTED, PENDING, Citizen
 from bot.engine.runner import AssistantNotReady, TurnResult
 from bot.privacy import user_ref
@@ -80,6 +80,11 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
         during = await _during_handoff(app, citizen, channel, text, started)
         if during is not None:
             return during
+    submitting = await app[keys.contest_key].handle(citizen, text)
+    if submitting is not None:
+        return await _gateway_answer(
+            app, citizen, channel, text, started, submitting, "contest_submit", "contests_events"
+        )
     played = await app[keys.quiz_key].handle(citizen, text)
     if played is not None:
         return await _gateway_answer(app, citizen, channel, text, started, played.replies,
@@ -89,6 +94,10 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
         return await _gateway_answer(
             app, citizen, channel, text, started, scam[0], scam[1], "scam_awareness"
         )
+    # A new Zalo follower: the welcome, then an offer to subscribe to the newsletter.
+    follow = text == FOLLOW
+    if follow:
+        text = "/greet"
     truncated = len(text) > settings.max_message_chars
     text = text[: settings.max_message_chars]
     try:
@@ -133,6 +142,16 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
         )
     if (played := await app[keys.quiz_key].on_intent(citizen, result.intent)) is not None:
         return Outcome(played.replies, topic, result, citizen=citizen)
+    if result.intent == "contest_writing":
+        return Outcome(await app[keys.contest_key].rules_reply(), topic, result, citizen=citizen)
+    dated = await app[keys.events_key].answer(result.intent or "", text)
+    if dated is not None:
+        return Outcome(dated, topic, result, citizen=citizen)
+    news = await app[keys.newsletter_key].on_intent(citizen, result.intent)
+    if news is not None:
+        return Outcome(news, topic, result, citizen=citizen)
+    if follow and citizen.consented and not citizen.newsletter:
+        replies.append(Reply(newsletter.OFFER, newsletter.OFFER_BUTTONS))
     if citizen.quiz_attempt_id is not None and (
         reminder := await app[keys.quiz_key].reminder(citizen)
     ):
@@ -207,6 +226,7 @@ async def runner_turn(app: web.Application, channel: str, ref: str, text: str) -
 
 
 RATINGS = ("feedback_positive", "feedback_negative")
+FOLLOW = "/follow"
 DATA_RIGHTS_INTENTS = frozenset({"data_view", "data_delete_confirm", "consent_withdraw"})
 
 
@@ -222,7 +242,9 @@ async def _data_rights(
     days = app[keys.settings_key].retention_days
     delete_button = ({"title": "Xóa dữ liệu", "payload": "/data_delete"},)
     if result.intent == "consent_withdraw":
-        await app[keys.citizens_key].update(citizen, consent=DECLINED, awaiting=None)
+        await app[keys.citizens_key].update(
+            citizen, consent=DECLINED, awaiting=None, newsletter=False
+        )
         text = consent.WITHDRAWN.format(days=days)
         return Outcome([Reply(text, delete_button)], topic, result, citizen=citizen)
     if result.intent == "data_view":

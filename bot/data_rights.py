@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.models import (
     audit_log,
     citizens,
+    contest_submissions,
     conversations,
     dead_letters,
     feedback,
@@ -25,6 +26,7 @@ from bot.db.models import (
     inbox,
     messages,
     outbox,
+    quiz_attempts,
     recipients,
 )
 from bot.db.writer import BatchWriter
@@ -102,6 +104,8 @@ async def erase(
         citizens,
         handoffs,
         handoff_messages,
+        contest_submissions,
+        quiz_attempts,
         dead_letters,
     ) + (() if keep_recipient else (recipients,))
 
@@ -175,6 +179,8 @@ async def apply_retention(writer: BatchWriter, days: int, now: datetime) -> int:
             (citizens, citizens.c.updated_at),
             (handoff_messages, handoff_messages.c.created_at),
             (handoffs, handoffs.c.created_at),
+            (quiz_attempts, quiz_attempts.c.started_at),
+            (contest_submissions, contest_submissions.c.created_at),
         ):
             removed += conn.execute(delete(table).where(column < cutoff)).rowcount or 0
         removed += (

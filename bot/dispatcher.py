@@ -40,7 +40,7 @@ MAX_TURN_ATTEMPTS = 5
 def turn_text(kind: str, text: str | None, payload: str | None) -> str:
     """What Rasa is given for an inbox row."""
     if kind == Kind.FOLLOW.value:
-        return "/greet"
+        return "/follow"  # the welcome, and the newsletter offer (bot.conversation)
     if kind == Kind.POSTBACK.value:
         if not payload or payload == GET_STARTED_PAYLOAD:
             return "/greet"

@@ -21,12 +21,16 @@ if TYPE_CHECKING:
     from bot.channels.senders import Sender
     from bot.channels.zalo_tokens import ZaloTokenManager
     from bot.citizens import CitizenRegistry
+    from bot.contest import ContestDesk
     from bot.db.writer import BatchWriter
     from bot.dispatcher import Dispatcher
     from bot.engine.runner import Assistant
     from bot.engine.topics import TopicMap
+    from bot.events import EventsDesk
+    from bot.guidance import GuidanceLog
     from bot.handoff import HandoffDesk
     from bot.metrics import Metrics
+    from bot.newsletter import NewsletterDesk
     from bot.outbox import Relay
     from bot.quiz.play import QuizDesk
     from bot.recipients import RecipientDirectory
@@ -45,6 +49,10 @@ recorder_key: web.AppKey[MessageRecorder] = web.AppKey("recorder")
 citizens_key: web.AppKey[CitizenRegistry] = web.AppKey("citizens")
 handoff_key: web.AppKey[HandoffDesk] = web.AppKey("handoff")
 quiz_key: web.AppKey[QuizDesk] = web.AppKey("quiz")
+newsletter_key: web.AppKey[NewsletterDesk] = web.AppKey("newsletter")
+events_key: web.AppKey[EventsDesk] = web.AppKey("events")
+contest_key: web.AppKey[ContestDesk] = web.AppKey("contest")
+guidance_key: web.AppKey[GuidanceLog] = web.AppKey("guidance")
 pseudonym_key_key: web.AppKey[bytes] = web.AppKey("pseudonym_key")
 load_task_key: web.AppKey[asyncio.Task[None]] = web.AppKey("load_task")
 adapters_key: web.AppKey[dict[str, ChannelAdapter]] = web.AppKey("adapters")

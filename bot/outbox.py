@@ -28,6 +28,7 @@ from bot.db.models import outbox
 from bot.db.writer import BatchWriter
 from bot.inbox import dead_letter
 from bot.metrics import Metrics
+from bot.newsletter import still_subscribed
 from bot.ratelimit import RateLimiter
 from bot.recipients import RecipientDirectory
 from bot.scheduling import ConversationWorkers
@@ -135,6 +136,10 @@ class Relay(ConversationWorkers):
         user_id = await self._user_id(row.user_ref)
         if sender is None or user_id is None:
             await self._settle(row, "dead", reason="no sender or recipient for this row")
+            return True
+        if row.issue_id is not None and not await still_subscribed(self._engine, row.user_ref):
+            # Unsubscribed (or withdrew consent) after the issue was queued: not sent.
+            await self._update(row.id, status="cancelled", last_error="unsubscribed")
             return True
         body = json.loads(row.body)
         erase_after = bool(body.pop(ERASE_AFTER_SEND, False))

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import communes
 from bot.admin.stats import UNKNOWN_COMMUNE, Period, RangeError, compute
+from bot.guidance import TOPICS as TOPIC_NAMES
 from bot.settings import PROJECT_ROOT
 
 AREAS_FILE = PROJECT_ROOT / "content" / "report_areas.yml"
@@ -113,6 +114,25 @@ def rows(stats: dict[str, Any]) -> dict[str, list[list[Any]]]:
             q["average_score"] if q["average_score"] is not None else "",
         ],
     ] + [[f"Người dự thi ở {name}", n] for name, n in q["by_commune"].items()]
+    n = stats["newsletter"]
+    news = [
+        ["Bản tin chuyển đổi số", "Giá trị"],
+        ["Người đang đăng ký nhận bản tin", n["subscribers"]],
+        ["Số bản tin phát hành trong kỳ", n["issues"]],
+        ["Lượt gửi (trong thời gian nền tảng cho phép)", n["queued"]],
+        ["Lượt bỏ qua (ngoài thời gian cho phép)", n["skipped"]],
+        ["Gửi thành công", n["sent"]],
+        ["Gửi lỗi", n["failed"]],
+    ]
+    g = stats["guidance"]
+    guidance = [
+        ["Tình nguyện viên hỗ trợ người dân trực tiếp", "Giá trị"],
+        ["Số buổi hỗ trợ", g["sessions"]],
+        ["Số lượt người dân được hỗ trợ", g["residents"]],
+    ]
+    guidance += [[f"  nội dung: {TOPIC_NAMES.get(t, t)}", n] for t, n in g["by_topic"].items()]
+    guidance += [[f"  tại {name}", n] for name, n in g["by_commune"].items()]
+    guidance += [["Bài dự thi viết về chuyển đổi số nhận được", stats["contest_submissions"]]]
     unanswered = [["Câu hỏi chưa trả lời được (đã che số cá nhân)", "Số lần"]] + [
         [q["text"], q["count"]] for q in stats["unanswered"]
     ]
@@ -127,6 +147,8 @@ def rows(stats: dict[str, Any]) -> dict[str, list[list[Any]]]:
         "Theo xã, phường": by_commune,
         "Hài lòng": satisfaction,
         "Cuộc thi": quiz,
+        "Bản tin": news,
+        "Tình nguyện viên": guidance,
         "Chưa trả lời được": unanswered,
         "Theo ngày": by_day,
     }

@@ -12,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import (
     citizens,
+    contest_submissions,
     conversations,
     dead_letters,
     feedback,
+    guidance_sessions,
     handoffs,
     inbox,
     messages,
+    newsletter_issues,
     outbox,
     quiz_attempts,
 )
@@ -83,6 +86,22 @@ def _handoff_figures(rows: list[Any]) -> dict[str, Any]:
         "expired": sum(1 for r in rows if r.status == "expired"),
         "by_reason": reasons,
         "median_response_min": round(waits[len(waits) // 2], 1) if waits else None,
+    }
+
+
+def _guidance_figures(rows: list[Any]) -> dict[str, Any]:
+    """Volunteers' in-person help: sessions, residents, per content and per commune."""
+    by_topic: dict[str, int] = {}
+    by_commune: dict[str, int] = {}
+    for r in rows:
+        for topic in r.topics.split(","):
+            by_topic[topic] = by_topic.get(topic, 0) + r.residents
+        by_commune[r.commune] = by_commune.get(r.commune, 0) + r.residents
+    return {
+        "sessions": len(rows),
+        "residents": sum(r.residents for r in rows),
+        "by_topic": dict(sorted(by_topic.items(), key=lambda kv: -kv[1])),
+        "by_commune": dict(sorted(by_commune.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
 
 
@@ -206,6 +225,60 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
                 ).where(quiz_attempts.c.started_at >= begin, quiz_attempts.c.started_at < end)
             )
         ).all()
+        subscribers = (
+            await conn.execute(
+                select(func.count()).where(
+                    citizens.c.newsletter.is_(True), citizens.c.consent == "granted"
+                )
+            )
+        ).scalar_one()
+        issues = (
+            await conn.execute(
+                select(
+                    func.count(),
+                    func.sum(newsletter_issues.c.queued),
+                    func.sum(newsletter_issues.c.skipped),
+                ).where(
+                    newsletter_issues.c.sent_at >= begin,
+                    newsletter_issues.c.sent_at < end,
+                    newsletter_issues.c.status == "sent",
+                )
+            )
+        ).one()
+        issue_sends = dict(
+            (
+                await conn.execute(
+                    select(outbox.c.status, func.count())
+                    .where(
+                        outbox.c.issue_id.is_not(None),
+                        outbox.c.created_at >= begin,
+                        outbox.c.created_at < end,
+                    )
+                    .group_by(outbox.c.status)
+                )
+            ).all()
+        )
+        guidance_rows = (
+            await conn.execute(
+                select(
+                    guidance_sessions.c.commune,
+                    guidance_sessions.c.residents,
+                    guidance_sessions.c.topics,
+                ).where(
+                    guidance_sessions.c.held_on >= period.start,
+                    guidance_sessions.c.held_on <= period.end,
+                )
+            )
+        ).all()
+        submissions = (
+            await conn.execute(
+                select(func.count()).where(
+                    contest_submissions.c.status == "submitted",
+                    contest_submissions.c.created_at >= begin,
+                    contest_submissions.c.created_at < end,
+                )
+            )
+        ).scalar_one()
         ratings = (
             await conn.execute(
                 select(feedback.c.topic, feedback.c.helpful, func.count())
@@ -313,6 +386,17 @@ async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
         },
         "handoffs": _handoff_figures(handoff_rows),
         "quiz": _quiz_figures(quiz_rows),
+        "guidance": _guidance_figures(guidance_rows),
+        "contest_submissions": int(submissions),
+        "newsletter": {
+            "subscribers": int(subscribers),
+            "issues": int(issues[0] or 0),
+            "queued": int(issues[1] or 0),
+            "skipped": int(issues[2] or 0),
+            "sent": int(issue_sends.get("sent", 0)),
+            "failed": int(issue_sends.get("dead", 0)),
+            "cancelled": int(issue_sends.get("cancelled", 0)),
+        },
         "scam_checks": {r: int(scam_checks.get(f"scam_check_{r}", 0)) for r in SCAM_RISKS},
         "followers": {
             "new": int(follows.get("follow", 0)),

@@ -84,6 +84,8 @@ citizens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("nickname", String(40), nullable=True),  # chosen for the quiz leaderboard
+    Column("newsletter", Boolean, nullable=True),  # subscribed to the monthly newsletter
+    Column("newsletter_at", DateTime(timezone=True), nullable=True),
 )
 
 # Ratings after an answer (helpful / not helpful), with the topic of the answer rated.
@@ -140,6 +142,8 @@ outbox = Table(
     Column("platform_message_id", String(128), nullable=True),
     Column("delivery", String(12), nullable=True),  # delivered | read
     Column("last_error", String(300), nullable=True),
+    # A newsletter message: checked against the subscription again just before it is sent.
+    Column("issue_id", Integer, nullable=True),
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 Index("ix_outbox_message", outbox.c.platform, outbox.c.platform_message_id)
@@ -288,3 +292,80 @@ quiz_attempts = Table(
 )
 Index("ix_quiz_attempts_user_ref", quiz_attempts.c.user_ref)
 Index("ix_quiz_attempts_started_at", quiz_attempts.c.started_at)
+
+# Newsletter issues written by admins, sent now or at `send_at` to subscribers inside their
+# messaging window; the others are counted as skipped.
+newsletter_issues = Table(
+    "newsletter_issues",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(120), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("link", String(300), nullable=True),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("send_at", DateTime(timezone=True), nullable=True),
+    Column("status", String(12), nullable=False),  # draft | scheduled | sent
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("recipients", Integer, nullable=False, server_default="0"),
+    Column("queued", Integer, nullable=False, server_default="0"),
+    Column("skipped", Integer, nullable=False, server_default="0"),
+)
+
+# Workshops, training sessions, mobile campaigns, DX Day events: answered from here in chat.
+# (Not "events": that is Rasa's tracker table in the same database.)
+campaign_events = Table(
+    "campaign_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # event | training
+    Column("title", String(200), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("commune", String(64), nullable=True),
+    Column("link", String(300), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_campaign_events_starts_at", campaign_events.c.starts_at)
+
+# The writing contest on success stories (one row: its rules and deadline) and submissions.
+writing_contest = Table(
+    "writing_contest",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("link", String(300), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+contest_submissions = Table(
+    "contest_submissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(24), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("user_ref", String(64), nullable=False),
+    Column("status", String(12), nullable=False),  # draft | submitted
+    Column("text", Text, nullable=True),
+    Column("contact_name", String(100), nullable=True),
+    Column("commune", String(64), nullable=True),
+)
+Index("ix_contest_submissions_user_ref", contest_submissions.c.user_ref)
+
+# Help volunteers gave residents in person, logged by the volunteers for the monthly report.
+guidance_sessions = Table(
+    "guidance_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("volunteer", String(64), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("commune", String(64), nullable=False),
+    Column("residents", Integer, nullable=False),
+    Column("topics", String(200), nullable=False),  # comma-separated keys
+    Column("notes", String(500), nullable=True),
+)
+Index("ix_guidance_sessions_held_on", guidance_sessions.c.held_on)

@@ -43,6 +43,8 @@ async def test_workbook_agrees_with_the_stats(channels: Channels, tmp_path: Path
         "Theo xã, phường",
         "Hài lòng",
         "Cuộc thi",
+        "Bản tin",
+        "Tình nguyện viên",
         "Chưa trả lời được",
         "Theo ngày",
     ]
