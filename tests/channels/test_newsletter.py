@@ -104,3 +104,24 @@ async def test_a_queued_issue_is_not_sent_to_someone_who_unsubscribed_meanwhile(
     await asyncio.sleep(1.5)
     assert len(channels.graph.messages()) == 1  # only the subscription reply
     assert channels.rows("SELECT status FROM outbox WHERE issue_id = 7") == [("cancelled",)]
+
+
+async def test_a_returning_citizen_who_follows_the_oa_is_offered_the_newsletter(
+    channels: Channels,
+) -> None:
+    user = "2468458835296117922"
+    channels.consented("zalo", user)
+    follow = {
+        "app_id": "3608465248940903967",
+        "oa_id": "388613280878808645",
+        "follower": {"id": user},
+        "event_name": "follow",
+        "source": "oa_profile",
+        "timestamp": "1718000006000",
+    }
+    assert (await channels.post_zalo(follow)).status == 200
+    sent = await channels.zalo.wait_for(channels.zalo.SEND, 3)
+    offer = sent[-1].body["message"]
+    assert "nhận bản tin chuyển đổi số" in offer["text"]
+    buttons = offer["attachment"]["payload"]["buttons"]
+    assert buttons[0]["payload"] == "/newsletter_subscribe"
