@@ -128,8 +128,12 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
     replies = pasted[0] if pasted is not None else replies_from_rasa(result.replies)
     understood = result.intent not in (None, "nlu_fallback")
     citizen.fallbacks_in_row = 0 if understood else citizen.fallbacks_in_row + 1
-    if result.intent == "handoff_request" or (
-        citizen.fallbacks_in_row >= handoff.FALLBACKS_BEFORE_HANDOFF
+    if citizen.handoff_id is not None and result.intent == "handoff_request":
+        replies = [Reply(handoff.STILL_WAITING, handoff.BACK_BUTTON)]
+        return Outcome(replies, "human_handoff", result, citizen=citizen)
+    if citizen.handoff_id is None and (
+        result.intent == "handoff_request"
+        or citizen.fallbacks_in_row >= handoff.FALLBACKS_BEFORE_HANDOFF
     ):
         reason = (
             "button" if text.startswith("/handoff") else "request" if understood else "fallbacks"
@@ -214,7 +218,10 @@ async def _during_handoff(
         citizen.handoff_id = None
         replies, intent = [Reply(handoff.BACK)], "handoff_end"
     else:
-        replies, intent = await desk.citizen_wrote(citizen, current, text), "handoff_message"
+        await desk.citizen_wrote(citizen, current, text)
+        if current.status == "waiting":
+            return None  # nobody has it yet: the assistant answers meanwhile
+        replies, intent = [], "handoff_message"  # a person is answering: the assistant is quiet
     latency_ms = (time.perf_counter() - started) * 1000
     result = TurnResult([], intent, 1.0, latency_ms=latency_ms)
     await app[keys.recorder_key].inbound(citizen, channel, "human_handoff", result, text)

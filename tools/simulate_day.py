@@ -30,7 +30,6 @@ import os
 import random
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -43,11 +42,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import sqlalchemy as sa
 from aiohttp import web
 from openpyxl import load_workbook
 
 from bot import communes
 from bot.channels.signing import facebook_signature, zalo_signature
+from bot.db.engine import sync_url
 from bot.nlu.text import fold
 from bot.settings import PROJECT_ROOT
 
@@ -514,7 +515,7 @@ def verify(
     xlsx: bytes,
     csv_bytes: bytes,
     log_text: str,
-    db_path: Path,
+    database_url: str,
     secrets: dict[str, list[str]],
     errors: list[str],
 ) -> Checks:
@@ -667,13 +668,7 @@ def verify(
         checks.true(
             f"no raw id or personal number in the {name}", not leaks, f"{len(leaks)} found"
         )
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE recipients SET platform_user_id = '-'")  # the one allowed place
-        dump = "\n".join(conn.iterdump())
-        texts = "\n".join(
-            str(t)
-            for (t,) in conn.execute("SELECT text FROM messages UNION ALL SELECT data FROM events")
-        )
+    dump, texts = database_dump(database_url)
     # Six-digit OTPs also occur inside timestamps: they are looked for in stored texts only.
     long_numbers = [n for key, values in secrets.items() if key != "otp" for n in values]
     leaks = found_in(raw_ids + long_numbers, dump) + found_in(secrets["otp"], texts)
@@ -685,6 +680,41 @@ def verify(
     stored = sum(1 for c in consenting for t in c.texts_sent if any(d.isdigit() for d in t))
     checks.true("messages with numbers were stored masked", stored == 0 or "[" in dump)
     return checks
+
+
+def database_dump(url: str) -> tuple[str, str]:
+    """Every value of every table (raw platform ids blanked in `recipients`, the one place they
+    may live), and the stored message texts. Works on SQLite and PostgreSQL alike."""
+    engine = sa.create_engine(sync_url(url))
+    try:
+        meta = sa.MetaData()
+        meta.reflect(engine)
+        lines = []
+        with engine.connect() as conn:
+            for table in meta.sorted_tables:
+                for row in conn.execute(sa.select(table)):
+                    values = dict(row._mapping)
+                    if table.name == "recipients":
+                        values["platform_user_id"] = "-"
+                    lines.append(f"{table.name}: {values}")
+            texts = [str(t) for (t,) in conn.execute(sa.text("SELECT text FROM messages"))]
+            texts += [str(t) for (t,) in conn.execute(sa.text("SELECT data FROM events"))]
+    finally:
+        engine.dispose()
+    return "\n".join(lines), "\n".join(texts)
+
+
+def fresh_database(url: str) -> None:
+    """Drop and create the PostgreSQL database named in `url` (the simulation's own)."""
+    target = sync_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = target.database
+    if not name or not re.fullmatch(r"[a-z0-9_]+", name):
+        raise SystemExit("the simulation database name must be [a-z0-9_]+")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
 
 
 def found_in(values: list[str], text: str) -> list[str]:
@@ -700,13 +730,15 @@ async def run(args: argparse.Namespace) -> int:
     await platforms.start()
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="khdx-sim-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    db_path = workdir / "sim.db"
+    database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'sim.db'}"
+    if database_url.startswith("postgresql"):
+        fresh_database(database_url)
     port = free_port()
     env = {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+        "DATABASE_URL": database_url,
         "VAR_DIR": str(workdir / "var"),
         "PSEUDONYM_KEY": "sim-pseudonym-key",
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
@@ -778,7 +810,7 @@ async def run(args: argparse.Namespace) -> int:
         platforms,
         *views,
         log_path.read_text(errors="replace"),
-        db_path,
+        database_url,
         secrets,
         sim.errors,
     )
@@ -804,6 +836,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--concurrency", type=int, default=60)
     parser.add_argument("--keep", help="directory for the database and the server log")
+    parser.add_argument(
+        "--database-url",
+        help="postgresql+asyncpg://... to run on PostgreSQL (the database is recreated)",
+    )
     return asyncio.run(run(parser.parse_args()))
 
 

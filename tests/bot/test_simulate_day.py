@@ -15,7 +15,9 @@ from tools import simulate_day
 async def test_a_simulated_day_agrees_everywhere_and_leaks_nothing(
     tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = argparse.Namespace(users=30, seed=11, concurrency=30, keep=str(tmp_path / "sim"))
+    args = argparse.Namespace(
+        users=30, seed=11, concurrency=30, keep=str(tmp_path / "sim"), database_url=None
+    )
     code = await simulate_day.run(args)
     out = capsys.readouterr().out
     assert code == 0, out

@@ -43,15 +43,17 @@ async def test_volunteer_claims_replies_and_hands_back_on_messenger(channels: Ch
     assert "tình nguyện viên Đoàn Thanh niên" in sent[-1].body["message"]["text"]
     assert sent[-1].body["message"]["quick_replies"][0]["payload"] == "/handoff_end"
 
-    # The assistant steps aside: what the citizen writes is kept (masked) for the volunteer.
+    # While nobody has claimed it, the assistant keeps answering; the volunteer will see it all.
     await channels.post_facebook(
-        fb_text("4411", "toi can hoi ve so do dat, sdt 0912345678", "m_h2")
+        fb_text("4411", "lam sao nop ho so dat dai, sdt 0912345678", "m_h2")
     )
     sent = await graph.wait_messages(before + 2)
-    assert "đã được chuyển tới tình nguyện viên" in sent[-1].body["message"]["text"]
-    await channels.post_facebook(fb_text("4411", "ban oi", "m_h3"))
-    await asyncio.sleep(0.5)
-    assert len(graph.messages()) == before + 2  # no reminder every message, no bot answer
+    await asyncio.sleep(0.3)
+    before = len(graph.messages())
+    await channels.post_facebook(fb_text("4411", "gap nguoi ho tro", "m_h2b"))
+    sent = await graph.wait_messages(before + 1)
+    assert "đang trong hàng chờ" in sent[-1].body["message"]["text"]
+    assert channels.count("handoffs") == 1  # asking again does not queue twice
 
     csrf = await login_volunteer(channels)
     queue = await (await channels.client.get("/admin/handoffs")).text()
@@ -61,13 +63,19 @@ async def test_volunteer_claims_replies_and_hands_back_on_messenger(channels: Ch
     page = await (await channels.client.get(f"/admin/handoffs/{handoff_id}")).text()
     assert "vneid muc 2 dang ky o dau" in page  # the conversation before the handoff
     assert "[số điện thoại]" in page and "0912345678" not in page
+    assert "lam sao nop ho so dat dai" in page  # written while waiting
 
     resp = await channels.client.post(
         f"/admin/handoffs/{handoff_id}/claim", data={"csrf": csrf}, allow_redirects=False
     )
     assert resp.status == 302
-    sent = await graph.wait_messages(before + 3)
+    sent = await graph.wait_messages(before + 2)
     assert "tnv.camlam đã nhận" in sent[-1].body["message"]["text"]
+    # Claimed: the assistant steps aside; what the citizen writes goes to the volunteer only.
+    await channels.post_facebook(fb_text("4411", "ban oi", "m_h3"))
+    await asyncio.sleep(0.6)
+    assert len(graph.messages()) == before + 2
+    before -= 1  # the counts below were written for one message less
     resp = await channels.client.post(
         f"/admin/handoffs/{handoff_id}/reply",
         data={"csrf": csrf, "text": "Chào bạn, bạn đến UBND xã để được hướng dẫn nhé."},
