@@ -23,6 +23,7 @@ from bot.channels.zalo import ZaloAdapter
 from bot.channels.zalo_tokens import ZaloTokenManager
 from bot.citizens import CitizenRegistry
 from bot.contest import ContestDesk
+from bot.coordination import make_locks
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.db.writer import BatchWriter
@@ -105,7 +106,10 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.writer_key] = writer
     app[keys.seen_key] = {}
     app[keys.recorder_key] = MessageRecorder(writer, app[keys.clock_key])
-    registry = CitizenRegistry(engine, writer, app[keys.clock_key])
+    settings = app[keys.settings_key]
+    # Several workers (REDIS_URL set) share the database: each citizen is read fresh per message.
+    registry = CitizenRegistry(engine, writer, app[keys.clock_key], cache=not settings.redis_url)
+    app[keys.locks_key] = make_locks(settings.redis_url)
     app[keys.citizens_key] = registry
     desk = HandoffDesk(engine, writer, app[keys.clock_key])
     desk.on_closed = registry.drop_handoff
@@ -123,6 +127,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     ):
         log.info("first admin account 'admin' created from ADMIN_PASSWORD")
     yield
+    await app[keys.locks_key].close()
     await writer.stop()
     await engine.dispose()
 
@@ -255,7 +260,9 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
             session, settings.facebook.graph_url, settings.facebook.page_access_token
         )
     if settings.zalo.enabled:
-        tokens = ZaloTokenManager.from_settings(engine, session, settings.zalo, clock)
+        tokens = ZaloTokenManager.from_settings(
+            engine, session, settings.zalo, clock, locks=app[keys.locks_key]
+        )
         await tokens.ensure_initial()
         app[keys.zalo_tokens_key] = tokens
         adapters["zalo"] = ZaloAdapter(settings.zalo.app_id, settings.zalo.oa_secret_key)
@@ -272,6 +279,7 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
         RateLimiter(SEND_RATES),
         clock,
         metrics=app[keys.metrics_key],
+        locks=app[keys.locks_key],
     )
     dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
     desk = app[keys.handoff_key]

@@ -60,12 +60,19 @@ def _aware(value: datetime) -> datetime:
 
 class CitizenRegistry:
     def __init__(
-        self, engine: AsyncEngine, writer: BatchWriter, clock: Callable[[], datetime]
+        self,
+        engine: AsyncEngine,
+        writer: BatchWriter,
+        clock: Callable[[], datetime],
+        *,
+        cache: bool = True,
     ) -> None:
         self._engine = engine
         self._writer = writer
         self._clock = clock
         self._cache: OrderedDict[str, Citizen] = OrderedDict()
+        # Off when several workers share the database: another worker may have changed it.
+        self._use_cache = cache
 
     async def get(self, channel: str, ref: str) -> Citizen:
         citizen = self._cache.get(ref)
@@ -73,6 +80,8 @@ class CitizenRegistry:
             self._cache.move_to_end(ref)
             return citizen
         citizen = await self._load(channel, ref)
+        if not self._use_cache:
+            return citizen
         self._cache[ref] = citizen
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)

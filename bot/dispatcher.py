@@ -113,9 +113,15 @@ class Dispatcher(ConversationWorkers):
         return self._app[keys.runner_key].ready
 
     async def _work(self, key: tuple[str, str], first: Any) -> None:
-        """Handle one conversation's pending rows, oldest first, one at a time."""
+        """Handle one conversation's pending rows, oldest first, one at a time. With several
+        workers, the conversation's lock says which one (the others leave it be)."""
         platform, ref = key
-        async with self._semaphore:
+        async with (
+            self._semaphore,
+            self._app[keys.locks_key].hold(f"turn:{platform}:{ref}") as mine,
+        ):
+            if not mine:
+                return
             while not self._stopping:
                 async with self.engine.connect() as conn:
                     row = (

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.channels.zalo_tokens import ZaloTokenManager
     from bot.citizens import CitizenRegistry
     from bot.contest import ContestDesk
+    from bot.coordination import Locks
     from bot.db.writer import BatchWriter
     from bot.dispatcher import Dispatcher
     from bot.engine.runner import Assistant
@@ -47,6 +48,7 @@ runner_key: web.AppKey[Assistant] = web.AppKey("runner")
 topics_key: web.AppKey[TopicMap] = web.AppKey("topics")
 recorder_key: web.AppKey[MessageRecorder] = web.AppKey("recorder")
 citizens_key: web.AppKey[CitizenRegistry] = web.AppKey("citizens")
+locks_key: web.AppKey[Locks] = web.AppKey("locks")
 handoff_key: web.AppKey[HandoffDesk] = web.AppKey("handoff")
 quiz_key: web.AppKey[QuizDesk] = web.AppKey("quiz")
 newsletter_key: web.AppKey[NewsletterDesk] = web.AppKey("newsletter")

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import SendResult
 from bot.channels.senders import Sender
+from bot.coordination import LocalLocks, Locks
 from bot.data_rights import ERASE_AFTER_SEND, erase
 from bot.db.models import outbox
 from bot.db.writer import BatchWriter
@@ -62,9 +63,11 @@ class Relay(ConversationWorkers):
         clock: Callable[[], datetime],
         *,
         metrics: Metrics | None = None,
+        locks: Locks | None = None,
     ) -> None:
         super().__init__()
         self._metrics = metrics or Metrics()
+        self._locks: Locks = locks or LocalLocks()
         self._engine = engine
         self._writer = writer
         self._directory = directory
@@ -99,14 +102,17 @@ class Relay(ConversationWorkers):
     async def _work(self, key: tuple[str, str], first: Any) -> None:
         """Send this conversation's due rows in order until one must wait."""
         try:
-            # `first` may be stale: a worker that finished while the scan was reading could
-            # have sent it already. The table says what is still due.
-            row = await self._next_due(key)
-            while row is not None and not self._stopping:
-                settled = await self._deliver(row)
-                if not settled:
+            async with self._locks.hold(f"send:{key[0]}:{key[1]}") as mine:
+                if not mine:  # another worker sends this conversation's messages
                     return
+                # `first` may be stale: a worker that finished while the scan was reading could
+                # have sent it already. The table says what is still due.
                 row = await self._next_due(key)
+                while row is not None and not self._stopping:
+                    settled = await self._deliver(row)
+                    if not settled:
+                        return
+                    row = await self._next_due(key)
         except Exception as exc:
             log.error("relay conversation failed: %s", type(exc).__name__)
 

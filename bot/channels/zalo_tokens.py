@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.coordination import LocalLocks, Locks
 from bot.db.models import zalo_tokens
 from bot.settings import ZaloSettings
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 OAUTH_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 # Zalo access tokens last ~25 h; refresh when less than this remains.
 REFRESH_MARGIN = timedelta(hours=5)
+REFRESH_WAIT_S = 20.0  # a refresh in another worker takes one OAuth call
 DEFAULT_LIFETIME = timedelta(hours=25)
 
 
@@ -55,6 +57,7 @@ class ZaloTokenManager:
         oauth_url: str,
         clock: Callable[[], datetime],
         initial: TokenPair | None = None,
+        locks: Locks | None = None,
     ) -> None:
         self._engine = engine
         self._session = session
@@ -65,6 +68,8 @@ class ZaloTokenManager:
         self._clock = clock
         self._initial = initial
         self._lock = asyncio.Lock()
+        # Across worker processes: one refresh at a time (the refresh token is single-use).
+        self._locks: Locks = locks or LocalLocks()
         self.refresh_count = 0
 
     @classmethod
@@ -74,6 +79,7 @@ class ZaloTokenManager:
         session: aiohttp.ClientSession,
         settings: ZaloSettings,
         clock: Callable[[], datetime],
+        locks: Locks | None = None,
     ) -> ZaloTokenManager:
         """One token row per Zalo app; the configured pair (if any) is the first one."""
         initial = None
@@ -90,6 +96,7 @@ class ZaloTokenManager:
             oauth_url=settings.oauth_url,
             clock=clock,
             initial=initial,
+            locks=locks,
         )
 
     async def _load(self) -> TokenPair | None:
@@ -172,7 +179,9 @@ class ZaloTokenManager:
 
     async def refresh(self, *, stale: str) -> str:
         """A fresh access token. `stale` is the token the caller found wanting."""
-        async with self._lock:
+        async with self._lock, self._locks.wait(f"zalo-token:{self._key}", REFRESH_WAIT_S) as mine:
+            if not mine:
+                raise TokenRefreshError("another worker is refreshing, or the locks are down")
             pair = await self.current()
             if pair is None:
                 raise TokenRefreshError("no Zalo token pair stored: paste one with the CLI")

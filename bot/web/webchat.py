@@ -76,7 +76,7 @@ async def web_poll(request: web.Request) -> web.Response:
     ref = ref_for(request.app, "web", "web", sender)
     now = request.app[keys.clock_key]()
     replies = await take_web_replies(request.app, ref, now)
-    citizen = request.app[keys.citizens_key].peek(ref)
+    citizen = await request.app[keys.citizens_key].get("web", ref)
     handoff = citizen is not None and citizen.handoff_id is not None
     return web.json_response({"replies": replies, "handoff": handoff or bool(replies)})
 
