@@ -154,6 +154,7 @@ def _assistant_ctx(
                 tracker_store_factory=lambda domain: sql_tracker_store(
                     settings.database_url, domain
                 ),
+                redis_url=settings.redis_url,
             )
         app[keys.runner_key] = runner
         # Load in the background: the server listens at once, /healthz answers, /readyz says

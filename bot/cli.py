@@ -45,6 +45,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.model_path.exists():
         log.error("no model at %s: run `make train` first", settings.model_path)
         return 2
+    if args.workers > 1:
+        from bot.workers import check, supervise
+
+        problem = check(settings, args.workers)
+        if problem:
+            log.error("%s", problem)
+            return 2
+        forwarded = ["--host", settings.host, "--port", str(settings.port)]
+        return supervise(settings, args.workers, forwarded)
     app = create_app(settings)
     log.info("starting on http://%s:%d", settings.host, settings.port)
     web.run_app(
@@ -55,6 +64,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         access_log=None,
         shutdown_timeout=10.0,
         handle_signals=True,
+        reuse_port=args.reuse_port or None,
     )
     log.info("stopped")
     return 0
@@ -356,6 +366,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the server (web chat, webhooks, admin)")
     run.add_argument("--host")
     run.add_argument("--port", type=int)
+    run.add_argument(
+        "--workers", type=int, default=1, help="server processes (PostgreSQL and Redis needed)"
+    )
+    run.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
 
     train = sub.add_parser("train", help="train the model if its inputs changed")

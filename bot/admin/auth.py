@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import admin_users
@@ -166,7 +167,10 @@ async def ensure_first_admin(
         count = (await conn.execute(select(func.count()).select_from(admin_users))).scalar_one()
     if count:
         return False
-    await create_user(writer, "admin", password, "admin", now)
+    try:
+        await create_user(writer, "admin", password, "admin", now)
+    except IntegrityError:  # another worker starting at the same moment created it
+        return False
     return True
 
 

@@ -235,7 +235,9 @@ def serve_worker(socket_path: str, model_path: Path, database_url: str | None) -
         def factory(domain: Any) -> Any:
             return sql_tracker_store(database_url, domain)
 
-    runner = AssistantRunner(model_path, tracker_store_factory=factory)
+    runner = AssistantRunner(
+        model_path, tracker_store_factory=factory, redis_url=os.environ.get("REDIS_URL", "")
+    )
 
     async def lifecycle(app: web.Application) -> Any:
         await runner.load()

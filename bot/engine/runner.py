@@ -40,6 +40,22 @@ class TurnResult:
     fallback: bool = False
 
 
+def redis_lock_store(url: str) -> Any:
+    from urllib.parse import urlparse
+
+    from rasa.core.lock_store import RedisLockStore
+
+    parsed = urlparse(url)
+    db = int((parsed.path or "/0").lstrip("/") or 0)
+    return RedisLockStore(
+        host=parsed.hostname or "localhost",
+        port=parsed.port or 6379,
+        db=db,
+        password=parsed.password,
+        key_prefix="khdx",
+    )
+
+
 class AssistantNotReady(RuntimeError):
     """The model is not loaded (yet, or it failed to load)."""
 
@@ -76,9 +92,11 @@ class AssistantRunner:
         *,
         tracker_store_factory: TrackerStoreFactory | None = None,
         lock_wait_s: float = 0.02,
+        redis_url: str = "",
     ) -> None:
         self.model_path = model_path
         self._tracker_store_factory = tracker_store_factory
+        self._redis_url = redis_url
         self._lock_wait_s = lock_wait_s
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -145,6 +163,11 @@ class AssistantRunner:
             agent.tracker_store = store
             if agent.processor is not None:
                 agent.processor.tracker_store = store
+        if self._redis_url:
+            # Several workers: Rasa's own conversation lock lives in Redis too.
+            agent.lock_store = redis_lock_store(self._redis_url)
+            if agent.processor is not None:
+                agent.processor.lock_store = agent.lock_store
         self._agent = agent
         self.load_seconds = time.perf_counter() - started
         log.info("model loaded in %.1f s from %s", self.load_seconds, self.model_path.name)

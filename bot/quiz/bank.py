@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import quiz_contests, quiz_questions
@@ -114,7 +115,10 @@ async def seed(writer: BatchWriter, now: datetime, path: Path = BANK_FILE) -> in
         conn.execute(quiz_questions.insert(), [_row(q, now) for q in questions])
         return len(questions)
 
-    return await writer.write(work)
+    try:
+        return await writer.write(work)
+    except IntegrityError:  # another worker seeded it at the same moment
+        return 0
 
 
 async def active_questions(engine: AsyncEngine) -> list[Question]:
