@@ -34,6 +34,7 @@ from aiohttp import web
 
 from bot.channels.signing import facebook_signature
 from bot.settings import PROJECT_ROOT
+from tools.simulate_day import fresh_database
 
 SECRET = "bench-secret"
 PAGE = "100000000000001"
@@ -118,6 +119,10 @@ class FakeGraph:
             self.last_reply[psid] = time.perf_counter()
             self.count += 1
         return web.json_response({"recipient_id": psid, "message_id": f"m_{self.count}"})
+
+    def reset(self) -> None:
+        self.last_reply.clear()
+        self.count = 0
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -266,26 +271,39 @@ async def main_async(args: argparse.Namespace) -> list[Result]:
     await web.TCPSite(runner, "127.0.0.1", graph_port).start()
     py = sys.executable
     with TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {
-            **os.environ,
-            "PORT": str(port),
-            "VAR_DIR": tmp,
-            "PSEUDONYM_KEY": "bench",
-            "LOG_LEVEL": "WARNING",
-            "FACEBOOK_APP_SECRET": SECRET,
-            "FACEBOOK_VERIFY_TOKEN": "v",
-            "FACEBOOK_PAGE_ACCESS_TOKEN": "t",
-            "FACEBOOK_GRAPH_URL": f"http://127.0.0.1:{graph_port}/v21.0",
-        }
-        proc = subprocess.Popen([py, "-m", "bot", "run"], cwd=PROJECT_ROOT, env=env)
-        try:
-            await wait_ready(f"http://127.0.0.1:{port}/readyz", proc)
-            await asyncio.sleep(1)
-            results.append(await drive_gateway(args, graph, f"http://127.0.0.1:{port}", proc.pid))
-        finally:
-            proc.terminate()
-            proc.wait(30)
+        for workers in [int(w) for w in str(args.workers).split(",")]:
+            port = free_port()
+            env = {
+                **os.environ,
+                "PORT": str(port),
+                "VAR_DIR": tmp,
+                "PSEUDONYM_KEY": "bench",
+                "LOG_LEVEL": "WARNING",
+                "FACEBOOK_APP_SECRET": SECRET,
+                "FACEBOOK_VERIFY_TOKEN": "v",
+                "FACEBOOK_PAGE_ACCESS_TOKEN": "t",
+                "FACEBOOK_GRAPH_URL": f"http://127.0.0.1:{graph_port}/v21.0",
+            }
+            name = "this gateway"
+            if args.database_url:
+                fresh_database(args.database_url)
+                env["DATABASE_URL"] = args.database_url
+                env["REDIS_URL"] = args.redis_url
+                name = f"gateway, {workers} worker{'s' if workers > 1 else ''}, PostgreSQL"
+            else:
+                env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp}/bench-{workers}.db"
+            command = [py, "-m", "bot", "run", "--workers", str(workers)]
+            proc = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
+            try:
+                await wait_ready(f"http://127.0.0.1:{port}/readyz", proc)
+                await asyncio.sleep(3 if workers > 1 else 1)  # every worker's model loaded
+                result = await drive_gateway(args, graph, f"http://127.0.0.1:{port}", proc.pid)
+                result.name = name
+                results.append(result)
+            finally:
+                proc.terminate()
+                proc.wait(60)
+            graph.reset()
 
         if not args.skip_rasa:
             action_port, rasa_port = free_port(), free_port()
@@ -346,6 +364,14 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=500)
     parser.add_argument("--drain-timeout", type=float, default=180.0)
     parser.add_argument("--skip-rasa", action="store_true", help="only the gateway")
+    parser.add_argument(
+        "--workers", default="1", help="worker counts to measure, e.g. 1,2 (2+ need PostgreSQL)"
+    )
+    parser.add_argument(
+        "--database-url",
+        help="postgresql+asyncpg://postgres@127.0.0.1:5432/khdx_bench (recreated for each run)",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
     args = parser.parse_args()
     results = asyncio.run(main_async(args))
     header = [

@@ -299,8 +299,15 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
     ]
     yield
     # Intake has stopped (the site is closed): finish running turns, then pending sends.
+    started = time.monotonic()
     await dispatcher.stop(SHUTDOWN_GRACE_S)
+    turns_s = time.monotonic() - started
     await relay.stop(SHUTDOWN_GRACE_S / 2)
+    log.info(
+        "shutdown: running turns finished in %.1f s, sends in %.1f s",
+        turns_s,
+        time.monotonic() - started - turns_s,
+    )
     for task in tasks:
         task.cancel()
     for task in tasks:

@@ -23,8 +23,8 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL_MS = 30_000
-RENEW_EVERY_S = 10.0
+LOCK_TTL_MS = 15_000  # a killed worker's conversations wait at most this long
+RENEW_EVERY_S = 5.0
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0

@@ -10,6 +10,7 @@ rather than risking a duplicate (neither platform takes an idempotency key).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -50,6 +51,10 @@ def backoff_s(attempts: int, retry_after: float | None = None) -> float:
     return max(delay, retry_after or 0.0)
 
 
+INFLIGHT_GRACE_S = 35.0
+RECORD_ATTEMPTS = 10
+
+
 class Relay(ConversationWorkers):
     poll_interval_s = POLL_INTERVAL_S
 
@@ -75,6 +80,7 @@ class Relay(ConversationWorkers):
         self._limiter = limiter
         self._clock = clock
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
+        self._inflight: set[asyncio.Future[bool]] = set()
         self.sent = 0
 
     async def _scan(self) -> None:
@@ -109,12 +115,38 @@ class Relay(ConversationWorkers):
                 # have sent it already. The table says what is still due.
                 row = await self._next_due(key)
                 while row is not None and not self._stopping:
-                    settled = await self._deliver(row)
+                    async with self._semaphore:
+                        # Waiting for a send slot or a rate-limit token may be cut short by a
+                        # stop; the send itself may not.
+                        await self._limiter.bucket(row.platform, row.page_id).acquire()
+                        if self._stopping:
+                            return
+                        # Shielded: a stop never leaves a message sent but not recorded as
+                        # sent (it would go out again after the restart); `stop` waits for it.
+                        delivery = asyncio.ensure_future(self._deliver(row))
+                        self._inflight.add(delivery)
+                        delivery.add_done_callback(self._inflight.discard)
+                        settled = await asyncio.shield(delivery)
                     if not settled:
                         return
                     row = await self._next_due(key)
         except Exception as exc:
             log.error("relay conversation failed: %s", type(exc).__name__)
+
+    async def stop(self, timeout: float) -> None:
+        """Stop at once: conversations waiting for a send slot or a rate-limit token are
+        cancelled (nothing was sent for them), while sends already on the wire finish and are
+        recorded, so nothing is sent twice after a restart."""
+        self._stopping = True
+        self._wake.set()
+        tasks = list(self._active.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=max(timeout, INFLIGHT_GRACE_S))
 
     async def _next_due(self, key: tuple[str, str]) -> Any:
         async with self._engine.connect() as conn:
@@ -149,9 +181,7 @@ class Relay(ConversationWorkers):
             return True
         body = json.loads(row.body)
         erase_after = bool(body.pop(ERASE_AFTER_SEND, False))
-        async with self._semaphore:
-            await self._limiter.bucket(row.platform, row.page_id).acquire()
-            result = await sender.send(user_id, body, messaging_type=row.messaging_type)
+        result = await sender.send(user_id, body, messaging_type=row.messaging_type)
         settled = await self._record(row, result)
         if settled and erase_after:
             # The confirmation of an erasure is out: now remove its row and the raw id too.
@@ -223,10 +253,21 @@ class Relay(ConversationWorkers):
             )
 
     async def _update(self, row_id: int, **values: Any) -> None:
+        """Record a row's new state. After a send this must not be lost (the row would be sent
+        again), so a failing database is retried for a while (e.g. PostgreSQL restarting)."""
+
         def work(conn: Connection) -> None:
             conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
 
-        await self._writer.write(work)
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                await self._writer.write(work)
+                return
+            except Exception as exc:
+                if attempt == RECORD_ATTEMPTS - 1:
+                    raise
+                log.warning("recording a send failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(min(0.2 * 2**attempt, 3.0))
 
     async def _user_id(self, ref: str) -> str | None:
         return await self._directory.platform_user_id(ref)

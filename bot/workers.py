@@ -21,7 +21,7 @@ from bot.db.migrate import upgrade
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-SHUTDOWN_TIMEOUT_S = 15.0
+SHUTDOWN_TIMEOUT_S = 45.0  # a worker finishes its running turns and sends first
 RESTART_BACKOFF_S = 2.0
 
 

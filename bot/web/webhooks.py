@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from typing import Any
 
 from aiohttp import web
 
@@ -70,14 +71,18 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
     except PayloadError as exc:
         log.warning("%s webhook signed but not understood: %s", platform, exc)
         metrics.dead_letters.labels(platform, "in").inc()
-        await dead_letter(
-            app[keys.writer_key],
-            platform=platform,
-            direction="in",
-            reason=str(exc),
-            body=raw,
-            now=now,
-        )
+        try:
+            await dead_letter(
+                app[keys.writer_key],
+                platform=platform,
+                direction="in",
+                reason=str(exc),
+                body=raw,
+                now=now,
+            )
+        except Exception as store_exc:
+            log.error("%s dead letter not stored: %s", platform, type(store_exc).__name__)
+            return _not_stored(metrics)
         return web.json_response({"status": "dead-lettered"})
 
     def ref(event: InboundEvent) -> str:
@@ -88,16 +93,21 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
     except Exception as exc:
         # Not committed: say so, and the platform will deliver it again.
         log.error("%s webhook not stored: %s", platform, type(exc).__name__)
-        metrics.errors.labels("webhook_store").inc()
-        response = json_error(503, "Tạm thời không lưu được, vui lòng gửi lại.")
-        response.headers["Retry-After"] = "5"
-        return response
+        return _not_stored(metrics)
     for conversation in dict.fromkeys(stored):
         app[keys.dispatcher_key].wake(conversation)
     if stored:
         metrics.messages_in.labels(platform).inc(len(stored))
     metrics.ack_latency.labels(platform).observe(time.perf_counter() - started)
     return web.json_response({"status": "ok"})
+
+
+def _not_stored(metrics: Any) -> web.Response:
+    """Not committed: say so, and the platform will deliver it again."""
+    metrics.errors.labels("webhook_store").inc()
+    response = json_error(503, "Tạm thời không lưu được, vui lòng gửi lại.")
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def setup(app: web.Application) -> None:

@@ -188,10 +188,11 @@ def rows(database: str, sql: str) -> list[tuple]:
         engine.dispose()
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
+async def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then wait on a thread: the fake Graph API on this loop keeps answering."""
     proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(40)
+        await asyncio.to_thread(proc.wait, 60)
     except subprocess.TimeoutExpired:
         proc.kill()
 
@@ -235,7 +236,7 @@ async def test_two_workers_answer_every_message_once_and_in_order(
                     break
                 await asyncio.sleep(0.5)
     finally:
-        stop(proc)
+        await stop(proc)
     inbox = rows(database, "SELECT event_id, status FROM inbox ORDER BY id")
     assert len(inbox) == 150 and {s for _, s in inbox} == {"done"}  # none lost, dedupe exact
     outbox = rows(database, "SELECT id, inbox_id, status FROM outbox ORDER BY id")
@@ -278,8 +279,119 @@ async def test_without_redis_webhooks_are_kept_and_answered_once_it_is_back(
             await graph.wait_messages(10, timeout=60)
             await asyncio.sleep(2)
     finally:
-        stop(proc)
+        await stop(proc)
     assert rows(database, "SELECT count(*) FROM inbox WHERE status = 'done'")[0][0] == 10
     per_user = rows(database, "SELECT inbox_id, count(*) FROM outbox GROUP BY inbox_id")
     assert len(per_user) == 10
     assert len(graph.messages()) == sum(n for _, n in per_user)
+
+
+def kill_connections(database: str) -> int:
+    """What a PostgreSQL restart does to the workers: every connection to the database dies."""
+    admin = sa.create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            killed = conn.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = :db AND pid <> pg_backend_pid()"
+                ),
+                {"db": database},
+            ).scalar_one()
+        return int(killed)
+    finally:
+        admin.dispose()
+
+
+async def deliver(
+    session: aiohttp.ClientSession, port: int, psid: str, text: str, mid: str
+) -> int:
+    """As a platform does: redeliver after a 503 until the webhook is acknowledged."""
+    for _ in range(60):
+        status = await post(session, port, psid, text, mid)
+        assert status in (200, 503), status  # never a 500
+        if status == 200:
+            return 200
+        await asyncio.sleep(0.5)
+    return 503
+
+
+async def test_database_connections_dropped_during_traffic_lose_nothing(
+    tmp_path: Path, database: str, redis: Redis, graph: FakeGraph
+) -> None:
+    proc, port = start_workers(tmp_path, database, redis.url, graph, workers=2)
+    users = [f"66{i:03d}" for i in range(20)]
+    try:
+        async with aiohttp.ClientSession() as session:
+            await wait_ready(session, port, 2)
+
+            async def traffic() -> list[int]:
+                statuses = []
+                for wave in range(4):
+                    statuses += await asyncio.gather(
+                        *(
+                            deliver(session, port, u, "chuyen doi so la gi", f"m_{u}_{wave}")
+                            for u in users
+                        )
+                    )
+                    await asyncio.sleep(0.3)
+                return statuses
+
+            async def restarts() -> int:
+                killed = 0
+                for _ in range(4):
+                    await asyncio.sleep(0.7)
+                    killed += await asyncio.to_thread(kill_connections, database)
+                return killed
+
+            statuses, killed = await asyncio.gather(traffic(), restarts())
+            assert statuses == [200] * 80 and killed > 0
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                left = rows(
+                    database,
+                    "SELECT (SELECT count(*) FROM inbox WHERE status <> 'done')"
+                    " + (SELECT count(*) FROM outbox WHERE status = 'pending')",
+                )[0][0]
+                if not left:
+                    break
+                await asyncio.sleep(0.5)
+    finally:
+        await stop(proc)
+    assert rows(database, "SELECT count(*), count(DISTINCT event_id) FROM inbox") == [(80, 80)]
+    assert rows(database, "SELECT count(*) FROM inbox WHERE status = 'done'")[0][0] == 80
+    outbox = rows(database, "SELECT count(*), count(DISTINCT platform_message_id) FROM outbox")
+    assert outbox[0][0] == outbox[0][1] == len(graph.messages())
+
+
+async def test_sigterm_stops_every_worker_and_loses_nothing(
+    tmp_path: Path, database: str, redis: Redis, graph: FakeGraph
+) -> None:
+    proc, port = start_workers(tmp_path, database, redis.url, graph, workers=2)
+    async with aiohttp.ClientSession() as session:
+        await wait_ready(session, port, 2)
+        statuses = await asyncio.gather(
+            *(post(session, port, f"55{i:03d}", "vneid la gi", f"m_t{i}") for i in range(40))
+        )
+    assert set(statuses) == {200}
+    started = time.monotonic()
+    await stop(proc)
+    assert proc.returncode == 0
+    assert time.monotonic() - started < 50
+    left = rows(database, "SELECT status, count(*) FROM inbox GROUP BY status")
+    assert sum(n for _, n in left) == 40  # every acknowledged event is done or still pending
+    assert {s for s, _ in left} <= {"done", "pending"}
+    # A restart answers what was left, once.
+    proc, port = start_workers(tmp_path, database, redis.url, graph, workers=2)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if not rows(database, "SELECT count(*) FROM inbox WHERE status <> 'done'")[0][0]:
+                break
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(2)
+    finally:
+        await stop(proc)
+    per_event = rows(database, "SELECT inbox_id, count(*) FROM outbox GROUP BY inbox_id")
+    assert len(per_event) == 40
+    assert len(graph.messages()) == sum(n for _, n in per_event)
