@@ -26,7 +26,7 @@ from bot.channels.signing import facebook_signature
 from bot.settings import PROJECT_ROOT
 from tests.bot.test_server import free_port
 from tests.channels.conftest import APP_SECRET, PAGE_TOKEN, VERIFY_TOKEN, fb_text
-from tests.fakes.platforms import FakeGraph
+from tests.fakes.platforms import FakeGraph, Scripted
 
 PG = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 
@@ -395,3 +395,48 @@ async def test_sigterm_stops_every_worker_and_loses_nothing(
     per_event = rows(database, "SELECT inbox_id, count(*) FROM outbox GROUP BY inbox_id")
     assert len(per_event) == 40
     assert len(graph.messages()) == sum(n for _, n in per_event)
+
+
+async def test_send_api_down_for_a_while_then_back_everything_delivered_once(
+    tmp_path: Path, database: str, redis: Redis, graph: FakeGraph
+) -> None:
+    failures = 40
+    error = {"error": {"message": "Service temporarily unavailable", "code": 2, "type": "x"}}
+    graph.script(graph.MESSAGES, *[Scripted(503, error) for _ in range(failures)])
+    proc, port = start_workers(tmp_path, database, redis.url, graph, workers=2)
+    users = [f"44{i:03d}" for i in range(20)]
+    try:
+        async with aiohttp.ClientSession() as session:
+            await wait_ready(session, port, 2)
+            for wave in range(2):
+                statuses = await asyncio.gather(
+                    *(post(session, port, u, "vneid la gi", f"m_{u}_{wave}") for u in users)
+                )
+                assert set(statuses) == {200}
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                left = rows(
+                    database,
+                    "SELECT (SELECT count(*) FROM inbox WHERE status <> 'done')"
+                    " + (SELECT count(*) FROM outbox WHERE status = 'pending')",
+                )[0][0]
+                if not left and not graph.scripts.get(graph.MESSAGES):
+                    break
+                await asyncio.sleep(0.5)
+    finally:
+        await stop(proc)
+    outbox = rows(database, "SELECT status, count(*) FROM outbox GROUP BY status")
+    assert [s for s, _ in outbox] == ["sent"]  # every reply went out in the end
+    delivered = len(graph.messages()) - failures
+    assert delivered == outbox[0][1]  # and none twice
+    receipts = rows(
+        database,
+        "SELECT i.user_ref, o.platform_message_id, o.inbox_id FROM outbox o"
+        " JOIN inbox i ON i.id = o.inbox_id",
+    )
+    by_user: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for ref, mid, inbox_id in receipts:
+        by_user[ref].append((int(mid.removeprefix("m_out")), inbox_id))
+    for ref, pairs in by_user.items():
+        in_receipt_order = [inbox_id for _, inbox_id in sorted(pairs)]
+        assert in_receipt_order == sorted(in_receipt_order), ref
