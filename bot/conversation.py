@@ -218,10 +218,10 @@ async def _during_handoff(
         citizen.handoff_id = None
         replies, intent = [Reply(handoff.BACK)], "handoff_end"
     else:
-        await desk.citizen_wrote(citizen, current, text)
-        if current.status == "waiting":
-            return None  # nobody has it yet: the assistant answers meanwhile
-        replies, intent = [], "handoff_message"  # a person is answering: the assistant is quiet
+        # The assistant has paused for this citizen: what they write goes to the volunteer. While
+        # nobody has claimed it they are told so now and then; once claimed, a person answers.
+        replies = await desk.citizen_wrote(citizen, current, text)
+        intent = "handoff_message"
     latency_ms = (time.perf_counter() - started) * 1000
     result = TurnResult([], intent, 1.0, latency_ms=latency_ms)
     await app[keys.recorder_key].inbound(citizen, channel, "human_handoff", result, text)

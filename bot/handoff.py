@@ -1,9 +1,9 @@
 """Handing a conversation to a person: the youth-union volunteers' desk.
 
 A citizen asks for a person ("cho tôi gặp người hỗ trợ", the button, or two fallbacks in a row):
-a `handoffs` row joins the volunteers' queue. While it waits the assistant keeps answering; once
-a volunteer claims it, the assistant steps aside. What the citizen writes meanwhile is kept
-(masked) for the volunteer. A volunteer claims the
+a `handoffs` row joins the volunteers' queue and the assistant pauses for that citizen (they are
+told so, and reminded now and then while nobody has claimed it). What the citizen writes
+meanwhile is kept (masked) for the volunteer. A volunteer claims the
 conversation in the admin pages, replies — sent through the citizen's channel inside its
 messaging window (Messenger's HUMAN_AGENT tag up to 7 days) — and hands it back. The citizen can
 return to the assistant with "quay lại trợ lý". Nobody claiming in time -> an apology.
@@ -43,15 +43,16 @@ BACK_BUTTON = ({"title": "Quay lại trợ lý", "payload": END_PAYLOAD},)
 
 OPENED = (
     "Mình đã chuyển cuộc trò chuyện tới tình nguyện viên Đoàn Thanh niên. Bạn cứ nhắn nội dung "
-    "cần hỗ trợ, tình nguyện viên sẽ trả lời ngay tại đây khi nhận; trong lúc chờ, trợ lý tự động "
-    "vẫn trả lời bạn. Không nhắn mật khẩu, mã OTP. "
+    "cần hỗ trợ, tình nguyện viên sẽ trả lời ngay tại đây khi nhận. Không nhắn mật khẩu, mã OTP. "
     'Muốn tiếp tục với trợ lý tự động, bạn gõ "quay lại trợ lý".'
 )
 AFTER_FALLBACKS = "Có vẻ mình chưa hiểu đúng ý bạn. " + OPENED
 STILL_WAITING = (
-    "Bạn đang trong hàng chờ, tình nguyện viên sẽ trả lời ngay tại đây khi nhận. Trong lúc chờ, "
-    "trợ lý tự động vẫn trả lời bạn."
+    "Tin nhắn của bạn đã được chuyển tới tình nguyện viên, bạn chờ một chút nhé. Muốn tiếp tục "
+    'với trợ lý tự động, bạn gõ "quay lại trợ lý".'
 )
+# How often a waiting citizen is told again that their message was passed on.
+REMIND_EVERY = timedelta(minutes=2)
 CLAIMED = "Tình nguyện viên {name} đã nhận cuộc trò chuyện và sẽ trả lời bạn ngay tại đây."
 BACK = "Bạn đã quay lại với trợ lý tự động. Bạn cần hỏi gì cứ nhắn mình nhé."
 HANDED_BACK = (
@@ -88,6 +89,7 @@ class HandoffDesk:
         self._writer = writer
         self._clock = clock
         self.wake_relay = wake_relay
+        self._reminded: dict[str, datetime] = {}
         # platform -> rendered bodies (the channel adapters); set when channels start.
         self.render = render
         # Told when a handoff closes (the citizen registry drops its cached handoff).
@@ -135,8 +137,8 @@ class HandoffDesk:
         log.info("handoff %d opened (%s, %s)", handoff_id, citizen.channel, reason)
         return handoff_id
 
-    async def citizen_wrote(self, citizen: Citizen, handoff: Any, text: str) -> None:
-        """Keep what the citizen wrote for the volunteer."""
+    async def citizen_wrote(self, citizen: Citizen, handoff: Any, text: str) -> list[Reply]:
+        """Keep what the citizen wrote for the volunteer; while it waits, say so now and then."""
         now = self._clock()
         masked = mask_text(text[:2000])
 
@@ -152,6 +154,15 @@ class HandoffDesk:
             )
 
         await self._writer.write(work)
+        if handoff.status != "waiting":
+            return []  # a volunteer has it and answers
+        last = self._reminded.get(citizen.ref)
+        if last is not None and now - last < REMIND_EVERY:
+            return []
+        self._reminded[citizen.ref] = now
+        if len(self._reminded) > 10_000:
+            self._reminded.clear()
+        return [Reply(STILL_WAITING, BACK_BUTTON)]
 
     async def close(self, handoff_id: int, by: str) -> Any | None:
         """Close an open handoff; returns its row as it was, or None if it was not open. The

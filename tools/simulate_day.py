@@ -289,7 +289,13 @@ class Simulation:
         if text:
             citizen.texts_sent.append(text)
         await self.post(citizen, self._message_body(citizen, text, payload, sticker))
-        return await self._wait_replies(citizen, before)
+        replies = await self._wait_replies(citizen, before)
+        if payload != "/handoff_end" and any(
+            b["payload"] == "/handoff_end" for r in replies for b in buttons_of(r)
+        ):
+            # Not understood twice, so handed to a volunteer: this citizen goes back to the bot.
+            await self.say(citizen, "Quay lại trợ lý", "/handoff_end")
+        return replies
 
     async def follow(self, citizen: Citizen) -> list[dict[str, Any]]:
         before = len(self.platforms.sent[citizen.user_id])
