@@ -128,32 +128,13 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
     replies = pasted[0] if pasted is not None else replies_from_rasa(result.replies)
     understood = result.intent not in (None, "nlu_fallback")
     citizen.fallbacks_in_row = 0 if understood else citizen.fallbacks_in_row + 1
-    if citizen.handoff_id is not None and result.intent == "handoff_request":
-        replies = [Reply(handoff.STILL_WAITING, handoff.BACK_BUTTON)]
-        return Outcome(replies, "human_handoff", result, citizen=citizen)
-    if citizen.handoff_id is None and (
-        result.intent == "handoff_request"
-        or citizen.fallbacks_in_row >= handoff.FALLBACKS_BEFORE_HANDOFF
-    ):
-        reason = (
-            "button" if text.startswith("/handoff") else "request" if understood else "fallbacks"
-        )
-        await app[keys.handoff_key].open(citizen, reason)
-        citizen.fallbacks_in_row = 0
-        opened = handoff.OPENED if reason != "fallbacks" else handoff.AFTER_FALLBACKS
-        return Outcome(
-            [Reply(opened, handoff.BACK_BUTTON)], "human_handoff", result, citizen=citizen
-        )
-    if (played := await app[keys.quiz_key].on_intent(citizen, result.intent)) is not None:
-        return Outcome(played.replies, topic, result, citizen=citizen)
-    if result.intent == "contest_writing":
-        return Outcome(await app[keys.contest_key].rules_reply(), topic, result, citizen=citizen)
-    dated = await app[keys.events_key].answer(result.intent or "", text)
-    if dated is not None:
-        return Outcome(dated, topic, result, citizen=citizen)
-    news = await app[keys.newsletter_key].on_intent(citizen, result.intent)
-    if news is not None:
-        return Outcome(news, topic, result, citizen=citizen)
+    special = await _feature_answer(app, citizen, result, text, understood)
+    if special is not None:
+        replies, topic = special
+        if first_contact or (citizen.consent == PENDING and opens_conversation):
+            replies = [*replies, consent.notice(settings.retention_days)]
+            await registry.update(citizen, awaiting="consent")
+        return Outcome(replies, topic, result, citizen=citizen)
     if follow and citizen.consented and not citizen.newsletter:
         replies.append(Reply(newsletter.OFFER, newsletter.OFFER_BUTTONS))
     if citizen.quiz_attempt_id is not None and (
@@ -180,6 +161,38 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
         if len(last.buttons) + len(consent.FEEDBACK_BUTTONS) <= 13:
             replies[-1] = Reply(last.text, last.buttons + consent.FEEDBACK_BUTTONS)
     return Outcome(replies, topic, result, citizen=citizen)
+
+
+async def _feature_answer(
+    app: web.Application, citizen: Citizen, result: TurnResult, text: str, understood: bool
+) -> tuple[list[Reply], str] | None:
+    """Intents the gateway's features answer from their data (a person, the quiz, the contest,
+    events, the newsletter): their replies and topic, or None for an ordinary answer."""
+    topic = app[keys.topics_key].topic_of(result.intent, fallback=result.fallback)
+    if citizen.handoff_id is not None and result.intent == "handoff_request":
+        return [Reply(handoff.STILL_WAITING, handoff.BACK_BUTTON)], "human_handoff"
+    if citizen.handoff_id is None and (
+        result.intent == "handoff_request"
+        or citizen.fallbacks_in_row >= handoff.FALLBACKS_BEFORE_HANDOFF
+    ):
+        reason = "fallbacks" if not understood else "request"
+        if text.startswith("/handoff"):
+            reason = "button"
+        await app[keys.handoff_key].open(citizen, reason)
+        citizen.fallbacks_in_row = 0
+        opened = handoff.OPENED if reason != "fallbacks" else handoff.AFTER_FALLBACKS
+        return [Reply(opened, handoff.BACK_BUTTON)], "human_handoff"
+    if (played := await app[keys.quiz_key].on_intent(citizen, result.intent)) is not None:
+        return played.replies, topic
+    if result.intent == "contest_writing":
+        return await app[keys.contest_key].rules_reply(), topic
+    dated = await app[keys.events_key].answer(result.intent or "", text)
+    if dated is not None:
+        return dated, topic
+    news = await app[keys.newsletter_key].on_intent(citizen, result.intent)
+    if news is not None:
+        return news, topic
+    return None
 
 
 async def _gateway_answer(

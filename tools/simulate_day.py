@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import itertools
 import json
@@ -704,7 +705,10 @@ def database_dump(url: str) -> tuple[str, str]:
                         values["platform_user_id"] = "-"
                     lines.append(f"{table.name}: {values}")
             texts = [str(t) for (t,) in conn.execute(sa.text("SELECT text FROM messages"))]
-            texts += [str(t) for (t,) in conn.execute(sa.text("SELECT data FROM events"))]
+            # Tracker events: the texts only (their JSON also holds timestamps full of digits).
+            for (data,) in conn.execute(sa.text("SELECT data FROM events")):
+                with contextlib.suppress(ValueError, TypeError):
+                    texts.append(str(json.loads(data).get("text") or ""))
     finally:
         engine.dispose()
     return "\n".join(lines), "\n".join(texts)

@@ -203,3 +203,13 @@ async def test_idle_conversation_state_of_non_consenting_citizens_is_dropped(
         ("zalo:b",),
         ("zalo:c",),
     ]
+
+
+async def test_the_notice_also_follows_a_first_answer_from_the_features(
+    client: TestClient, settings: Settings
+) -> None:
+    # Events, the quiz, the newsletter... answer from their own data; a first contact still
+    # gets the notice after that answer.
+    replies = await ask(client, "sắp tới có sự kiện gì", "first-feature")
+    assert "sự kiện" in replies[0]["text"]
+    assert NOTICE in replies[-1]["text"]
