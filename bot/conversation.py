@@ -83,16 +83,41 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
     submitting = await app[keys.contest_key].handle(citizen, text)
     if submitting is not None:
         return await _gateway_answer(
-            app, citizen, channel, text, started, submitting, "contest_submit", "contests_events"
+            app,
+            citizen,
+            channel,
+            text,
+            started,
+            submitting,
+            "contest_submit",
+            "contests_events",
+            first_contact,
         )
     played = await app[keys.quiz_key].handle(citizen, text)
     if played is not None:
-        return await _gateway_answer(app, citizen, channel, text, started, played.replies,
-                                     played.intent, "quiz")  # fmt: skip
+        return await _gateway_answer(
+            app,
+            citizen,
+            channel,
+            text,
+            started,
+            played.replies,
+            played.intent,
+            "quiz",
+            first_contact,
+        )
     scam = await scam_flow.handle(registry, citizen, text[: settings.max_message_chars])
     if scam is not None:
         return await _gateway_answer(
-            app, citizen, channel, text, started, scam[0], scam[1], "scam_awareness"
+            app,
+            citizen,
+            channel,
+            text,
+            started,
+            scam[0],
+            scam[1],
+            "scam_awareness",
+            first_contact,
         )
     # A new Zalo follower: the welcome, then an offer to subscribe to the newsletter.
     follow = text == FOLLOW
@@ -204,16 +229,18 @@ async def _gateway_answer(
     replies: list[Reply],
     intent: str,
     topic: str,
+    first_contact: bool,
 ) -> Outcome:
     """A message one of the gateway's own features answered: recorded like any other, and on
-    first contact followed by the consent notice, as every first answer is."""
-    first_contact = citizen.consent is None
+    first contact followed by the consent notice, as every first answer is. (`first_contact`
+    is decided before the feature ran: a feature may have created the citizen's row.)"""
     latency_ms = (time.perf_counter() - started) * 1000
     result = TurnResult([], intent, 1.0, latency_ms=latency_ms)
     await app[keys.recorder_key].inbound(citizen, channel, topic, result, text)
     if first_contact:
         replies = [*replies, consent.notice(app[keys.settings_key].retention_days)]
-        await app[keys.citizens_key].update(citizen, awaiting="consent")
+        if citizen.awaiting is None:  # the feature may wait for an answer of its own
+            await app[keys.citizens_key].update(citizen, awaiting="consent")
     return Outcome(replies, topic, result, citizen=citizen)
 
 

@@ -213,3 +213,11 @@ async def test_the_notice_also_follows_a_first_answer_from_the_features(
     replies = await ask(client, "sắp tới có sự kiện gì", "first-feature")
     assert "sự kiện" in replies[0]["text"]
     assert NOTICE in replies[-1]["text"]
+
+
+async def test_the_notice_follows_the_scam_check_prompt_on_first_contact(
+    client: TestClient, settings: Settings
+) -> None:
+    replies = await ask(client, "kiem tra giup tin nhan lua dao", "first-scam")
+    assert "dán" in replies[0]["text"]
+    assert NOTICE in replies[-1]["text"]
