@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.models import audit_log, citizens, conversations, handoffs, quiz_attempts
 from bot.db.upsert import insert_for
 from bot.db.writer import BatchWriter
+from bot.vntime import aware
 
 PENDING, GRANTED, DECLINED = "pending", "granted", "declined"
 # A new conversation starts after this long without a message (Rasa's session default too).
@@ -50,12 +51,7 @@ class Citizen:
         return self.consent == GRANTED
 
     def new_conversation(self, now: datetime) -> bool:
-        return self.last_at is None or now - _aware(self.last_at) > SESSION_GAP
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return self.last_at is None or now - aware(self.last_at) > SESSION_GAP
 
 
 class CitizenRegistry:
@@ -127,7 +123,7 @@ class CitizenRegistry:
                     )
                 ).first()
                 if last is not None:
-                    citizen.conversation_id, citizen.last_at = last.id, _aware(last.last_at)
+                    citizen.conversation_id, citizen.last_at = last.id, aware(last.last_at)
         return citizen
 
     async def update(self, citizen: Citizen, **changes: Any) -> None:

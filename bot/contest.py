@@ -5,7 +5,7 @@ confirmed with a reference number. Submitting needs consent: a name is personal 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -19,8 +19,8 @@ from bot.db.writer import BatchWriter
 from bot.nlu.text import fold
 from bot.privacy import mask_text
 from bot.replies import Reply
+from bot.vntime import local_day
 
-VIETNAM = timezone(timedelta(hours=7))
 SUBMIT, CANCEL = "/contest_submit", "/contest_cancel"
 CANCEL_BUTTON = ({"title": "Hủy gửi bài", "payload": CANCEL},)
 MIN_WORDS = 30
@@ -41,7 +41,7 @@ class ContestDesk:
         self._clock = clock
 
     def today(self) -> date:
-        return self._clock().astimezone(VIETNAM).date()
+        return local_day(self._clock())
 
     async def info(self) -> Any | None:
         async with self._engine.connect() as conn:

@@ -153,7 +153,7 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
     replies = pasted[0] if pasted is not None else replies_from_rasa(result.replies)
     understood = result.intent not in (None, "nlu_fallback")
     citizen.fallbacks_in_row = 0 if understood else citizen.fallbacks_in_row + 1
-    special = await _feature_answer(app, citizen, result, text, understood)
+    special = await _feature_answer(app, citizen, result, text, understood, topic)
     if special is not None:
         replies, topic = special
         if first_contact or (citizen.consent == PENDING and opens_conversation):
@@ -189,11 +189,15 @@ async def handle_message(app: web.Application, *, channel: str, ref: str, text: 
 
 
 async def _feature_answer(
-    app: web.Application, citizen: Citizen, result: TurnResult, text: str, understood: bool
+    app: web.Application,
+    citizen: Citizen,
+    result: TurnResult,
+    text: str,
+    understood: bool,
+    topic: str,
 ) -> tuple[list[Reply], str] | None:
     """Intents the gateway's features answer from their data (a person, the quiz, the contest,
     events, the newsletter): their replies and topic, or None for an ordinary answer."""
-    topic = app[keys.topics_key].topic_of(result.intent, fallback=result.fallback)
     if citizen.handoff_id is not None and result.intent == "handoff_request":
         return [Reply(handoff.STILL_WAITING, handoff.BACK_BUTTON)], "human_handoff"
     if citizen.handoff_id is None and (

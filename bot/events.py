@@ -5,7 +5,7 @@ among the 65 units, with or without diacritics)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -16,14 +16,10 @@ from bot import communes
 from bot.db.models import campaign_events as events
 from bot.db.writer import BatchWriter
 from bot.replies import Reply
+from bot.vntime import local
 
-VIETNAM = timezone(timedelta(hours=7))
 KINDS = {"event": "Sự kiện, hội thảo", "training": "Tập huấn, hướng dẫn"}
 SHOWN = 5
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def commune_in(text: str) -> communes.Commune | None:
@@ -110,7 +106,7 @@ class EventsDesk:
 
 
 def _line(row: Any) -> str:
-    when = _aware(row.starts_at).astimezone(VIETNAM)
+    when = local(row.starts_at)
     where = row.place
     if row.commune:
         unit = next((c for c in communes.load() if c.name == row.commune), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -15,16 +15,11 @@ from bot.admin.auth import Session
 from bot.admin.routes import _no_store, require
 from bot.events import KINDS
 from bot.guidance import TOPICS, GuidanceError, validate
-
-VIETNAM = timezone(timedelta(hours=7))
-
-
-def _local(value: datetime) -> datetime:
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(VIETNAM)
+from bot.vntime import VIETNAM, local, local_day
 
 
 def _today(request: web.Request) -> date:
-    return request.app[keys.clock_key]().astimezone(VIETNAM).date()
+    return local_day(request.app[keys.clock_key]())
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -34,7 +29,7 @@ async def _events_page(
     context = {
         "session": session,
         "events": [
-            {**row._asdict(), "when": f"{_local(row.starts_at):%H:%M %d/%m/%Y}"}
+            {**row._asdict(), "when": f"{local(row.starts_at):%H:%M %d/%m/%Y}"}
             for row in await request.app[keys.events_key].all()
         ],
         "kinds": KINDS,
@@ -113,11 +108,10 @@ async def submissions_csv(request: web.Request, session: Session) -> web.StreamR
     writer = csv.writer(buffer)
     writer.writerow(["Mã bài", "Ngày gửi", "Kênh", "Tên liên hệ", "Xã, phường", "Bài viết"])
     for r in rows:
-        sent = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=timezone.utc)
         writer.writerow(
             [
                 r.reference,
-                f"{sent.astimezone(VIETNAM):%d/%m/%Y %H:%M}",
+                f"{local(r.created_at):%d/%m/%Y %H:%M}",
                 r.channel,
                 r.contact_name,
                 r.commune,

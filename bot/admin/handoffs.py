@@ -3,7 +3,7 @@ conversation's history (masked), claim, reply through the citizen's channel, han
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import aiohttp_jinja2
@@ -14,6 +14,7 @@ from bot import handoff, keys
 from bot.admin.auth import Session
 from bot.admin.routes import _no_store, require
 from bot.db.models import handoff_messages, handoffs, messages, recipients
+from bot.vntime import aware
 from bot.windows import window_state
 
 HISTORY_BEFORE = 20  # messages with the assistant shown before the handoff (consenting citizens)
@@ -26,15 +27,8 @@ def citizen_label(ref: str) -> str:
     return f"Người dân #{ref[:6]}"
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def _minutes(since: datetime | None, now: datetime) -> int:
-    since = _aware(since)
-    return int((now - since).total_seconds() // 60) if since else 0
+    return int((now - aware(since)).total_seconds() // 60) if since else 0
 
 
 @require()
@@ -146,7 +140,7 @@ async def _detail(
     last_inbound = (
         now if row.channel == "web" else (recipient.last_inbound_at if recipient else None)
     )
-    state = window_state(row.channel, _aware(last_inbound), now)
+    state = window_state(row.channel, aware(last_inbound) if last_inbound else None, now)
     response = aiohttp_jinja2.render_template(
         "handoff.html",
         request,

@@ -3,7 +3,7 @@ subscribers it would reach now, send it now or at a set time, and see each issue
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp_jinja2
@@ -13,8 +13,7 @@ from bot import keys
 from bot.admin.auth import Session
 from bot.admin.routes import _no_store, require
 from bot.newsletter import Issue
-
-VIETNAM = timezone(timedelta(hours=7))
+from bot.vntime import VIETNAM
 
 
 def _fields(form: Any) -> tuple[dict[str, str], str | None]:

@@ -24,10 +24,10 @@ from bot.db.models import (
     outbox,
     quiz_attempts,
 )
+from bot.vntime import VIETNAM, aware
 
 MAX_DAYS = 366
 # Reports count days as the province lives them (Vietnam has no daylight saving time).
-VIETNAM = timezone(timedelta(hours=7))
 TOP_UNANSWERED = 15
 SCAM_RISKS = ("likely_scam", "suspicious", "low")
 UNKNOWN_COMMUNE = "Chưa cho biết"
@@ -66,14 +66,10 @@ class Period:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def _handoff_figures(rows: list[Any]) -> dict[str, Any]:
     """How many conversations went to volunteers, and how fast volunteers answered."""
     waits = sorted(
-        (_aware(r.first_response_at) - _aware(r.created_at)).total_seconds() / 60
+        (aware(r.first_response_at) - aware(r.created_at)).total_seconds() / 60
         for r in rows
         if r.first_response_at is not None
     )

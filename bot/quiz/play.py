@@ -14,7 +14,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
@@ -27,9 +27,9 @@ from bot.db.writer import BatchWriter
 from bot.nlu.text import fold
 from bot.quiz import bank
 from bot.replies import Reply
+from bot.vntime import local_day
 
 QUESTIONS_PER_ATTEMPT = 10
-VIETNAM = timezone(timedelta(hours=7))
 START, STOP, RESUME = "/quiz_start", "/quiz_stop", "/quiz_resume"
 ANSWER, BOARD, SKIP_NICK = "/quiz_answer:", "/quiz_leaderboard", "/quiz_skip_nickname"
 START_WORDS = {"thi thu", "bat dau thi", "choi quiz", "lam bai thi", "thi ngay", "vao thi"}
@@ -89,7 +89,7 @@ class QuizDesk:
         self._rng = rng or random.Random()
 
     def today(self) -> date:
-        return self._clock().astimezone(VIETNAM).date()
+        return local_day(self._clock())
 
     # -- entry points ------------------------------------------------------------------------
     async def handle(self, citizen: Citizen, text: str) -> Played | None:
