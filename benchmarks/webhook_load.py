@@ -30,9 +30,11 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import aiohttp
+import sqlalchemy as sa
 from aiohttp import web
 
 from bot.channels.signing import facebook_signature
+from bot.db.engine import sync_url
 from bot.settings import PROJECT_ROOT
 from tools.simulate_day import fresh_database
 
@@ -106,22 +108,24 @@ class Result:
 
 
 class FakeGraph:
-    """Records when the last reply for each user arrived."""
+    """Numbers the replies it receives (m_1, m_2...) and notes when each arrived."""
 
     def __init__(self) -> None:
-        self.last_reply: dict[str, float] = {}
+        self.received_at: dict[str, float] = {}
         self.count = 0
 
     async def messages(self, request: web.Request) -> web.Response:
         body = await request.json()
         psid = body["recipient"]["id"]
-        if "message" in body:
-            self.last_reply[psid] = time.perf_counter()
-            self.count += 1
-        return web.json_response({"recipient_id": psid, "message_id": f"m_{self.count}"})
+        if "message" not in body:  # a typing indicator
+            return web.json_response({"recipient_id": psid})
+        self.count += 1
+        mid = f"m_{self.count}"
+        self.received_at[mid] = time.perf_counter()
+        return web.json_response({"recipient_id": psid, "message_id": mid})
 
     def reset(self) -> None:
-        self.last_reply.clear()
+        self.received_at.clear()
         self.count = 0
 
     def app(self) -> web.Application:
@@ -167,14 +171,91 @@ async def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 1
     raise RuntimeError(f"{url} not ready")
 
 
-async def drive_gateway(args: argparse.Namespace, graph: FakeGraph, base: str, pid: int) -> Result:
+@dataclass
+class Audit:
+    """What the database and the fake Graph API say after the run."""
+
+    stored: int = 0
+    answered: int = 0
+    lost: int = 0
+    sent_twice: int = 0
+    out_of_order: int = 0
+    unsettled: int = 0
+
+    def line(self) -> str:
+        return (
+            f"acknowledged and stored {self.stored}, answered {self.answered}, "
+            f"lost {self.lost}, sent twice {self.sent_twice}, users out of order "
+            f"{self.out_of_order}, left unsettled {self.unsettled}"
+        )
+
+
+def _backlog(engine: sa.engine.Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.text(
+                    "SELECT (SELECT count(*) FROM inbox WHERE status = 'pending')"
+                    " + (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending'))"
+                )
+            ).scalar_one()
+        )
+
+
+def audit(
+    engine: sa.engine.Engine, graph: FakeGraph, sent_at: dict[str, float], result: Result
+) -> Audit:
+    """Every acknowledged message stored once and answered, no reply received twice, replies
+    in question order per user; reply latency = webhook sent -> its last reply received."""
+    with engine.connect() as conn:
+        inbox = conn.execute(sa.text("SELECT id, event_id, user_ref FROM inbox")).all()
+        out = conn.execute(
+            sa.text(
+                "SELECT inbox_id, platform_message_id, status FROM outbox"
+                " WHERE inbox_id IS NOT NULL ORDER BY id"
+            )
+        ).all()
+    report = Audit(stored=len({r.event_id for r in inbox}))
+    report.lost = len(set(sent_at) - {r.event_id for r in inbox})
+    replies: dict[int, list[str]] = {}
+    for row in out:
+        if row.status == "sent" and row.platform_message_id:
+            replies.setdefault(row.inbox_id, []).append(row.platform_message_id)
+        elif row.status in ("pending", "sending"):
+            report.unsettled += 1
+    sent_rows = sum(len(v) for v in replies.values())
+    report.sent_twice = max(0, graph.count - sent_rows)
+    by_user: dict[str, list[tuple[int, int]]] = {}
+    for row in inbox:
+        mids = replies.get(row.id)
+        if not mids:
+            continue
+        report.answered += 1
+        last = max(graph.received_at.get(m, 0.0) for m in mids)
+        if row.event_id in sent_at and last:
+            result.reply_ms.append((last - sent_at[row.event_id]) * 1000)
+        for mid in mids:
+            by_user.setdefault(row.user_ref, []).append((int(mid[2:]), row.id))
+    for pairs in by_user.values():
+        order = [inbox_id for _, inbox_id in sorted(pairs)]
+        report.out_of_order += order != sorted(order)
+    return report
+
+
+async def drive_gateway(
+    args: argparse.Namespace, graph: FakeGraph, base: str, pid: int, database_url: str
+) -> tuple[Result, Audit]:
+    """`args.messages` webhooks from `args.users` users (user i % users sends message i), at
+    `args.rate` per second, open loop."""
     result = Result("gateway (this project)")
     sent_at: dict[str, float] = {}
     psids = [f"7{i:015d}" for i in range(args.users)]
-    # One message per user at a time keeps "reply latency" unambiguous: each user appears once.
-    plan = [(psids[i % args.users], QUESTIONS[i % len(QUESTIONS)]) for i in range(args.messages)]
-    plan = [(f"{p}{i // args.users}", q) for i, (p, q) in enumerate(plan)]
+    plan = [
+        (psids[i % args.users], QUESTIONS[(i // args.users + i) % len(QUESTIONS)])
+        for i in range(args.messages)
+    ]
     connector = aiohttp.TCPConnector(limit=200)
+    engine = sa.create_engine(sync_url(database_url))
     started = time.perf_counter()
     async with aiohttp.ClientSession(connector=connector) as session:
 
@@ -185,14 +266,15 @@ async def drive_gateway(args: argparse.Namespace, graph: FakeGraph, base: str, p
                 "X-Hub-Signature-256": facebook_signature(SECRET, raw),
             }
             t0 = time.perf_counter()
-            sent_at[psid] = t0
             try:
                 async with session.post(
                     f"{base}/webhooks/facebook", data=raw, headers=headers
                 ) as r:
                     await r.read()
                     result.ack_ms.append((time.perf_counter() - t0) * 1000)
-                    if r.status != 200:
+                    if r.status == 200:
+                        sent_at[mid] = t0
+                    else:
                         result.errors += 1
             except aiohttp.ClientError:
                 result.errors += 1
@@ -206,20 +288,21 @@ async def drive_gateway(args: argparse.Namespace, graph: FakeGraph, base: str, p
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(psid, text, f"m_bench_{i}_{random.random()}")))
             result.sent += 1
+            if i % 200 == 0:
+                result.rss_mb = max(result.rss_mb, rss_mb(pid))
         await asyncio.gather(*tasks)
-        result.rss_mb = rss_mb(pid)
         # Wait for the backlog to drain (bounded).
         deadline = time.monotonic() + args.drain_timeout
-        while time.monotonic() < deadline and len(graph.last_reply) < len(sent_at):
-            await asyncio.sleep(0.2)
+        while time.monotonic() < deadline and await asyncio.to_thread(_backlog, engine):
+            await asyncio.sleep(0.5)
             result.rss_mb = max(result.rss_mb, rss_mb(pid))
-    last = max(graph.last_reply.values(), default=started)
+        await asyncio.sleep(0.5)
+    report = audit(engine, graph, sent_at, result)
+    engine.dispose()
+    last = max(graph.received_at.values(), default=started)
     result.duration_s = last - started
-    result.answered = sum(1 for p in sent_at if p in graph.last_reply)
-    result.reply_ms = [
-        (graph.last_reply[p] - sent_at[p]) * 1000 for p in sent_at if p in graph.last_reply
-    ]
-    return result
+    result.answered = report.answered
+    return result, report
 
 
 async def drive_rasa(args: argparse.Namespace, base: str, pid: int) -> Result:
@@ -262,8 +345,9 @@ async def drive_rasa(args: argparse.Namespace, base: str, pid: int) -> Result:
     return result
 
 
-async def main_async(args: argparse.Namespace) -> list[Result]:
+async def main_async(args: argparse.Namespace) -> tuple[list[Result], list[tuple[str, Audit]]]:
     results: list[Result] = []
+    audits: list[tuple[str, Audit]] = []
     graph = FakeGraph()
     runner = web.AppRunner(graph.app())
     await runner.setup()
@@ -297,9 +381,12 @@ async def main_async(args: argparse.Namespace) -> list[Result]:
             try:
                 await wait_ready(f"http://127.0.0.1:{port}/readyz", proc)
                 await asyncio.sleep(3 if workers > 1 else 1)  # every worker's model loaded
-                result = await drive_gateway(args, graph, f"http://127.0.0.1:{port}", proc.pid)
+                result, report = await drive_gateway(
+                    args, graph, f"http://127.0.0.1:{port}", proc.pid, env["DATABASE_URL"]
+                )
                 result.name = name
                 results.append(result)
+                audits.append((name, report))
             finally:
                 proc.terminate()
                 proc.wait(60)
@@ -352,7 +439,7 @@ async def main_async(args: argparse.Namespace) -> list[Result]:
                     p.terminate()
                     p.wait(30)
     await runner.cleanup()
-    return results
+    return results, audits
 
 
 def main() -> int:
@@ -373,7 +460,7 @@ def main() -> int:
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
     args = parser.parse_args()
-    results = asyncio.run(main_async(args))
+    results, audits = asyncio.run(main_async(args))
     header = [
         "server",
         "sent",
@@ -395,7 +482,9 @@ def main() -> int:
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     for r in results:
         print("  ".join(c.ljust(w) for c, w in zip(r.row(), widths, strict=True)))
-    if results:
+    for name, report in audits:
+        print(f"{name}: {report.line()}")
+    if results and results[0].ack_ms:
         print(f"\ngateway ack latency mean {statistics.fmean(results[0].ack_ms):.1f} ms")
     return 0
 

@@ -21,7 +21,7 @@ from bot.channels.facebook import FacebookAdapter
 from bot.channels.senders import FacebookSender, Sender, ZaloSender
 from bot.channels.zalo import ZaloAdapter
 from bot.channels.zalo_tokens import ZaloTokenManager
-from bot.citizens import CitizenRegistry
+from bot.citizens import CitizenRegistry, RedisSessions
 from bot.contest import ContestDesk
 from bot.coordination import make_locks
 from bot.db.engine import create_engine
@@ -108,7 +108,13 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.recorder_key] = MessageRecorder(writer, app[keys.clock_key])
     settings = app[keys.settings_key]
     # Several workers (REDIS_URL set) share the database: each citizen is read fresh per message.
-    registry = CitizenRegistry(engine, writer, app[keys.clock_key], cache=not settings.redis_url)
+    registry = CitizenRegistry(
+        engine,
+        writer,
+        app[keys.clock_key],
+        cache=not settings.redis_url,
+        sessions=RedisSessions(settings.redis_url) if settings.redis_url else None,
+    )
     app[keys.locks_key] = make_locks(settings.redis_url)
     app[keys.citizens_key] = registry
     desk = HandoffDesk(engine, writer, app[keys.clock_key])
@@ -128,6 +134,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         log.info("first admin account 'admin' created from ADMIN_PASSWORD")
     yield
     await app[keys.locks_key].close()
+    await app[keys.citizens_key].close()
     await writer.stop()
     await engine.dispose()
 

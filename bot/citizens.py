@@ -2,12 +2,17 @@
 
 One `Citizen` per pseudonymous reference, cached in memory (a turn must not cost extra queries)
 and written through to `citizens`. The session part (current conversation, last message time,
-topic of the last answer) is the only state kept about a citizen who did not consent, and it is
-kept in memory only.
+topic of the last answer, fallbacks in a row) is the only state kept about a citizen who did not
+consent, and it is never written to the database: one process keeps it in its cache; several
+workers (which read citizens fresh each message) keep it in Redis, expiring after an hour idle
+like the rest of such a citizen's conversation state.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +28,7 @@ from bot.db.upsert import insert_for
 from bot.db.writer import BatchWriter
 from bot.vntime import aware
 
+log = logging.getLogger(__name__)
 PENDING, GRANTED, DECLINED = "pending", "granted", "declined"
 # A new conversation starts after this long without a message (Rasa's session default too).
 SESSION_GAP = timedelta(minutes=30)
@@ -45,6 +51,7 @@ class Citizen:
     quiz_attempt_id: int | None = None  # an unfinished quiz attempt
     handoff_id: int | None = None  # an open handoff: a person answers, not the assistant
     fallbacks_in_row: int = 0
+    erased: bool = False  # erased on request during this turn: nothing of it is kept
 
     @property
     def consented(self) -> bool:
@@ -52,6 +59,60 @@ class Citizen:
 
     def new_conversation(self, now: datetime) -> bool:
         return self.last_at is None or now - aware(self.last_at) > SESSION_GAP
+
+
+SESSION_TTL_S = 3600
+
+
+class RedisSessions:
+    """The session part of each citizen, shared by the workers (a hash per pseudonymous ref).
+    Redis down: the citizen starts a new session, the turn goes on."""
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as aioredis  # type: ignore[import-untyped]
+
+        self._redis = aioredis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    @staticmethod
+    def _key(ref: str) -> str:
+        return f"khdx:session:{ref}"
+
+    async def load(self, citizen: Citizen) -> None:
+        try:
+            data = await self._redis.hgetall(self._key(citizen.ref))
+        except Exception as exc:
+            log.warning("sessions unavailable (%s): a new session", type(exc).__name__)
+            return
+        values = {k.decode(): v.decode() for k, v in data.items()}
+        if values.get("conversation_id") and citizen.conversation_id is None:
+            citizen.conversation_id = int(values["conversation_id"])
+        if values.get("last_at") and citizen.last_at is None:
+            citizen.last_at = datetime.fromisoformat(values["last_at"])
+        citizen.last_topic = values.get("last_topic") or None
+        citizen.fallbacks_in_row = int(values.get("fallbacks_in_row") or 0)
+
+    async def save(self, citizen: Citizen) -> None:
+        mapping = {
+            "conversation_id": "" if citizen.conversation_id is None else citizen.conversation_id,
+            "last_at": citizen.last_at.isoformat() if citizen.last_at else "",
+            "last_topic": citizen.last_topic or "",
+            "fallbacks_in_row": citizen.fallbacks_in_row,
+        }
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hset(self._key(citizen.ref), mapping=mapping)
+                pipe.expire(self._key(citizen.ref), SESSION_TTL_S)
+                await pipe.execute()
+        except Exception as exc:
+            log.warning("session not saved (%s)", type(exc).__name__)
+
+    async def forget(self, ref: str) -> None:
+        with contextlib.suppress(Exception):
+            await self._redis.delete(self._key(ref))
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._redis.close()
 
 
 class CitizenRegistry:
@@ -62,6 +123,7 @@ class CitizenRegistry:
         clock: Callable[[], datetime],
         *,
         cache: bool = True,
+        sessions: RedisSessions | None = None,
     ) -> None:
         self._engine = engine
         self._writer = writer
@@ -69,6 +131,8 @@ class CitizenRegistry:
         self._cache: OrderedDict[str, Citizen] = OrderedDict()
         # Off when several workers share the database: another worker may have changed it.
         self._use_cache = cache
+        self._sessions = sessions
+        self._forgetting: set[asyncio.Task[None]] = set()
 
     async def get(self, channel: str, ref: str) -> Citizen:
         citizen = self._cache.get(ref)
@@ -76,6 +140,8 @@ class CitizenRegistry:
             self._cache.move_to_end(ref)
             return citizen
         citizen = await self._load(channel, ref)
+        if self._sessions is not None:
+            await self._sessions.load(citizen)
         if not self._use_cache:
             return citizen
         self._cache[ref] = citizen
@@ -84,46 +150,56 @@ class CitizenRegistry:
         return citizen
 
     async def _load(self, channel: str, ref: str) -> Citizen:
+        """Everything a turn needs to know about the citizen, in one round trip."""
+
+        def one(column: Any, *where: Any, newest: Any = None) -> Any:
+            query = select(column).where(*where)
+            if newest is not None:
+                query = query.order_by(newest.desc())
+            return query.limit(1).scalar_subquery()
+
+        mine = citizens.c.user_ref == ref
+        last_conversation = (conversations.c.user_ref == ref,)
+        query = select(
+            one(citizens.c.consent, mine).label("consent"),
+            one(citizens.c.commune, mine).label("commune"),
+            one(citizens.c.awaiting, mine).label("awaiting"),
+            one(citizens.c.nickname, mine).label("nickname"),
+            one(citizens.c.newsletter, mine).label("newsletter"),
+            one(
+                handoffs.c.id,
+                handoffs.c.user_ref == ref,
+                handoffs.c.status.in_(("waiting", "claimed")),
+            ).label("handoff_id"),
+            one(
+                quiz_attempts.c.id,
+                quiz_attempts.c.user_ref == ref,
+                quiz_attempts.c.status == "active",
+                newest=quiz_attempts.c.id,
+            ).label("quiz_attempt_id"),
+            one(conversations.c.id, *last_conversation, newest=conversations.c.id).label(
+                "conversation_id"
+            ),
+            one(conversations.c.last_at, *last_conversation, newest=conversations.c.id).label(
+                "last_at"
+            ),
+        )
         async with self._engine.connect() as conn:
-            row = (await conn.execute(select(citizens).where(citizens.c.user_ref == ref))).first()
-            citizen = Citizen(ref, channel)
-            handoff = (
-                await conn.execute(
-                    select(handoffs.c.id).where(
-                        handoffs.c.user_ref == ref, handoffs.c.status.in_(("waiting", "claimed"))
-                    )
-                )
-            ).first()
-            citizen.handoff_id = handoff.id if handoff is not None else None
-            attempt = (
-                await conn.execute(
-                    select(quiz_attempts.c.id)
-                    .where(quiz_attempts.c.user_ref == ref, quiz_attempts.c.status == "active")
-                    .order_by(quiz_attempts.c.id.desc())
-                    .limit(1)
-                )
-            ).first()
-            citizen.quiz_attempt_id = attempt.id if attempt is not None else None
-            if row is None:
-                return citizen
-            citizen.consent, citizen.commune, citizen.awaiting = (
-                row.consent,
-                row.commune,
-                row.awaiting,
-            )
-            citizen.nickname = row.nickname
-            citizen.newsletter = bool(row.newsletter)
-            if citizen.consented:
-                last = (
-                    await conn.execute(
-                        select(conversations.c.id, conversations.c.last_at)
-                        .where(conversations.c.user_ref == ref)
-                        .order_by(conversations.c.id.desc())
-                        .limit(1)
-                    )
-                ).first()
-                if last is not None:
-                    citizen.conversation_id, citizen.last_at = last.id, aware(last.last_at)
+            row = (await conn.execute(query)).one()
+        citizen = Citizen(ref, channel, handoff_id=row.handoff_id)
+        citizen.quiz_attempt_id = row.quiz_attempt_id
+        if row.consent is None:  # never seen, or seen without a choice stored
+            return citizen
+        citizen.consent, citizen.commune, citizen.awaiting = (
+            row.consent,
+            row.commune,
+            row.awaiting,
+        )
+        citizen.nickname = row.nickname
+        citizen.newsletter = bool(row.newsletter)
+        if citizen.consented and row.conversation_id is not None:
+            citizen.conversation_id = row.conversation_id
+            citizen.last_at = aware(row.last_at) if row.last_at else None
         return citizen
 
     async def update(self, citizen: Citizen, **changes: Any) -> None:
@@ -176,6 +252,21 @@ class CitizenRegistry:
         if citizen is not None:
             citizen.handoff_id = None
 
+    async def end_turn(self, citizen: Citizen) -> None:
+        """The turn is over: keep the session where the next worker will find it."""
+        if self._sessions is not None and not citizen.erased:
+            await self._sessions.save(citizen)
+
     def forget(self, ref: str) -> None:
         """After an erasure: the next message is a first contact again."""
         self._cache.pop(ref, None)
+        if self._sessions is not None:
+            task = asyncio.get_running_loop().create_task(self._sessions.forget(ref))
+            self._forgetting.add(task)
+            task.add_done_callback(self._forgetting.discard)
+
+    async def close(self) -> None:
+        if self._forgetting:
+            await asyncio.gather(*self._forgetting, return_exceptions=True)
+        if self._sessions is not None:
+            await self._sessions.close()

@@ -64,6 +64,13 @@ def ref_for(app: web.Application, channel: str, page_id: str, platform_id: str) 
 
 async def handle_message(app: web.Application, *, channel: str, ref: str, text: str) -> Outcome:
     """Run one turn for the pseudonymous user `ref` on `channel`."""
+    outcome = await _handle(app, channel=channel, ref=ref, text=text)
+    if outcome.citizen is not None:
+        await app[keys.citizens_key].end_turn(outcome.citizen)
+    return outcome
+
+
+async def _handle(app: web.Application, *, channel: str, ref: str, text: str) -> Outcome:
     settings = app[keys.settings_key]
     registry = app[keys.citizens_key]
     recorder = app[keys.recorder_key]
@@ -325,6 +332,7 @@ async def _data_rights(
     app[keys.citizens_key].forget(ref)
     # The confirmation itself is recorded without a reference: nothing of the citizen is left.
     citizen.consent, citizen.conversation_id, citizen.commune = None, None, None
+    citizen.erased = True
     log.info("data erased on request (%s, %d rows)", channel, removed)
     text = (
         "Mình đã xóa toàn bộ dữ liệu đã lưu về bạn: lịch sử câu hỏi, chủ đề và thời gian. "

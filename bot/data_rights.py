@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, Table, delete, func, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.claims import UNSETTLED
 from bot.db.models import (
     audit_log,
     citizens,
@@ -191,7 +192,9 @@ async def apply_retention(writer: BatchWriter, days: int, now: datetime) -> int:
         )
         removed += (
             conn.execute(
-                delete(outbox).where(outbox.c.created_at < cutoff, outbox.c.status != "pending")
+                delete(outbox).where(
+                    outbox.c.created_at < cutoff, outbox.c.status.not_in(UNSETTLED)
+                )
             ).rowcount
             or 0
         )

@@ -19,8 +19,10 @@ from bot import keys
 from bot.channels.base import ChannelAdapter, Kind
 from bot.channels.facebook import GET_STARTED_PAYLOAD
 from bot.channels.senders import Sender
+from bot.claims import WORKER_ID, claim_inbox
 from bot.conversation import handle_message
 from bot.data_rights import ERASE_AFTER_SEND
+from bot.db.engine import database_unavailable
 from bot.db.models import inbox, messages, outbox
 from bot.engine.runner import AssistantNotReady
 from bot.inbox import encode_body
@@ -95,18 +97,16 @@ class Dispatcher(ConversationWorkers):
         return self._app[keys.db_key]
 
     async def _scan(self) -> None:
+        """Rows nobody is answering: this worker's own, unclaimed ones and those of a worker
+        whose claim expired (killed); claimed with SKIP LOCKED so scans never overlap."""
         if not self._app[keys.runner_key].ready:
             return
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(inbox.c.platform, inbox.c.user_ref)
-                    .where(inbox.c.status == "pending")
-                    .order_by(inbox.c.id)
-                    .limit(500)
-                )
-            ).all()
-        for key in dict.fromkeys((r.platform, r.user_ref) for r in rows):
+        now = self._clock()
+
+        def work(conn: Connection) -> list[tuple[str, str]]:
+            return claim_inbox(conn, WORKER_ID, now)
+
+        for key in await self._app[keys.writer_key].write(work):
             self._start(key)
 
     def _can_start(self) -> bool:
@@ -143,8 +143,16 @@ class Dispatcher(ConversationWorkers):
                 except AssistantNotReady:
                     return
                 except Exception as exc:
+                    if database_unavailable(exc):
+                        # Not the message's fault: it stays pending, uncounted, for the next
+                        # scan (PostgreSQL restarting, say).
+                        log.warning("turn postponed: the database is unavailable")
+                        return
                     log.error("turn for inbox row %s failed: %s", row.id, type(exc).__name__)
-                    await self._count_failure(row)
+                    try:
+                        await self._count_failure(row)
+                    except Exception as again:  # counted at the next failure instead
+                        log.warning("failure not counted: %s", type(again).__name__)
                     return
 
     async def _count_failure(self, row: Any) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bot.channels.base import TURN_KINDS, InboundEvent, Kind
+from bot.claims import INBOX_LEASE, WORKER_ID
 from bot.db.models import dead_letters, inbox, outbox, recipients
 from bot.db.writer import BatchWriter
 from bot.privacy import mask_text
@@ -91,6 +92,9 @@ def _store(
                     # An unfollow is recorded, never answered.
                     status="pending" if event.kind in TURN_KINDS else "done",
                     attempts=0,
+                    # This worker acknowledged it and starts the turn at once (bot/claims.py).
+                    claimed_by=WORKER_ID,
+                    claimed_until=now + INBOX_LEASE,
                 )
                 .on_conflict_do_nothing(index_elements=["platform", "event_id"])
             )

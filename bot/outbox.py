@@ -18,12 +18,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import SendResult
 from bot.channels.senders import Sender
+from bot.claims import UNSETTLED, WORKER_ID, abandon_sends, claim_send
 from bot.coordination import LocalLocks, Locks
 from bot.data_rights import ERASE_AFTER_SEND, erase
 from bot.db.models import outbox
@@ -52,6 +53,7 @@ def backoff_s(attempts: int, retry_after: float | None = None) -> float:
 
 
 INFLIGHT_GRACE_S = 35.0
+ABANDON_EVERY = timedelta(seconds=15)
 RECORD_ATTEMPTS = 10
 
 
@@ -81,29 +83,50 @@ class Relay(ConversationWorkers):
         self._clock = clock
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
         self._inflight: set[asyncio.Future[bool]] = set()
+        self._abandoned_at: datetime | None = None
         self.sent = 0
 
     async def _scan(self) -> None:
         now = self._clock()
-        # The oldest unsettled row of each conversation, if it is due.
+        if self._abandoned_at is None or (now - self._abandoned_at) >= ABANDON_EVERY:
+            await self._abandon_stale_sends(now, first=self._abandoned_at is None)
+            self._abandoned_at = now
+        # The oldest unsettled row of each conversation, if it is due and nobody else's.
         heads = (
             select(func.min(outbox.c.id).label("id"))
             # Web chat rows are fetched by the page (bot/web/webchat.py), not sent.
-            .where(outbox.c.status == "pending", outbox.c.platform.in_(list(self._senders)))
+            .where(outbox.c.status.in_(UNSETTLED), outbox.c.platform.in_(list(self._senders)))
             .group_by(outbox.c.platform, outbox.c.user_ref)
         ).subquery()
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(outbox)
+                    select(outbox.c.platform, outbox.c.user_ref)
                     .join(heads, outbox.c.id == heads.c.id)
-                    .where(outbox.c.next_attempt_at <= now)
+                    .where(
+                        outbox.c.status == "pending",
+                        outbox.c.next_attempt_at <= now,
+                        or_(
+                            outbox.c.claimed_by.is_(None),
+                            outbox.c.claimed_by == WORKER_ID,
+                            outbox.c.claimed_until < now,
+                        ),
+                    )
                     .order_by(outbox.c.id)
                     .limit(500)
                 )
             ).all()
         for row in rows:
-            self._start((row.platform, row.user_ref), row)
+            self._start((row.platform, row.user_ref))
+
+    async def _abandon_stale_sends(self, now: datetime, *, first: bool) -> None:
+        def work(conn: Connection) -> int:
+            return abandon_sends(conn, now, WORKER_ID if first else None)
+
+        abandoned = await self._writer.write(work)
+        if abandoned:
+            log.warning("%d replies on the wire when a worker died: recorded unknown", abandoned)
+            self._metrics.errors.labels("send_abandoned").inc(abandoned)
 
     async def _work(self, key: tuple[str, str], first: Any) -> None:
         """Send this conversation's due rows in order until one must wait."""
@@ -111,22 +134,28 @@ class Relay(ConversationWorkers):
             async with self._locks.hold(f"send:{key[0]}:{key[1]}") as mine:
                 if not mine:  # another worker sends this conversation's messages
                     return
-                # `first` may be stale: a worker that finished while the scan was reading could
-                # have sent it already. The table says what is still due.
+                # The scan's row may be stale (sent meanwhile by the worker that held the
+                # conversation): the table says what is still due, and the claim is atomic.
                 row = await self._next_due(key)
                 while row is not None and not self._stopping:
-                    async with self._semaphore:
-                        # Waiting for a send slot or a rate-limit token may be cut short by a
-                        # stop; the send itself may not.
-                        await self._limiter.bucket(row.platform, row.page_id).acquire()
-                        if self._stopping:
-                            return
-                        # Shielded: a stop never leaves a message sent but not recorded as
-                        # sent (it would go out again after the restart); `stop` waits for it.
-                        delivery = asyncio.ensure_future(self._deliver(row))
-                        self._inflight.add(delivery)
-                        delivery.add_done_callback(self._inflight.discard)
-                        settled = await asyncio.shield(delivery)
+                    on_the_wire = False
+                    try:
+                        async with self._semaphore:
+                            # Waiting for a send slot or a rate-limit token may be cut short by
+                            # a stop; the send itself may not.
+                            await self._limiter.bucket(row.platform, row.page_id).acquire()
+                            if self._stopping:
+                                return
+                            # Shielded: a stop never leaves a message sent but not recorded as
+                            # sent (it would go out again after the restart); `stop` waits.
+                            delivery = asyncio.ensure_future(self._deliver(row))
+                            on_the_wire = True
+                            self._inflight.add(delivery)
+                            delivery.add_done_callback(self._inflight.discard)
+                            settled = await asyncio.shield(delivery)
+                    finally:
+                        if not on_the_wire:  # claimed but never sent: back in the queue
+                            await asyncio.shield(self._update(row.id, status="pending"))
                     if not settled:
                         return
                     row = await self._next_due(key)
@@ -149,24 +178,13 @@ class Relay(ConversationWorkers):
             await asyncio.wait(set(self._inflight), timeout=max(timeout, INFLIGHT_GRACE_S))
 
     async def _next_due(self, key: tuple[str, str]) -> Any:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(outbox)
-                    .where(
-                        outbox.c.platform == key[0],
-                        outbox.c.user_ref == key[1],
-                        outbox.c.status == "pending",
-                    )
-                    .order_by(outbox.c.id)
-                    .limit(1)
-                )
-            ).first()
-        if row is None or row.next_attempt_at.replace(tzinfo=None) > self._clock().replace(
-            tzinfo=None
-        ):
-            return None
-        return row
+        """Claim the conversation's next row to send (pending -> sending), or None."""
+        now = self._clock()
+
+        def work(conn: Connection) -> Any:
+            return claim_send(conn, key, WORKER_ID, now)
+
+        return await self._writer.write(work)
 
     async def _deliver(self, row: Any) -> bool:
         """Try to send one row; True when it is settled (sent, dead or unknown)."""
@@ -219,6 +237,7 @@ class Relay(ConversationWorkers):
             delay = backoff_s(attempts, result.retry_after_s)
             await self._update(
                 row.id,
+                status="pending",
                 attempts=attempts,
                 next_attempt_at=now + timedelta(seconds=delay),
                 last_error=(result.error or "")[:300],

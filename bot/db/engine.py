@@ -65,3 +65,29 @@ def sync_url(url: str) -> URL:
     if backend == "postgresql":
         return parsed.set(drivername="postgresql+psycopg2")
     raise ValueError(f"unsupported database {backend!r}")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or dropped the connection (restarting, network):
+    worth retrying later, and no fault of the message being handled."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OperationalError | ConnectionError | TimeoutError):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        name = type(current).__name__
+        if name in {
+            "InterfaceError",
+            "CannotConnectNowError",
+            "ConnectionDoesNotExistError",
+            "AdminShutdownError",
+            "ConnectionFailureError",
+        }:
+            return True  # asyncpg's names for a server that went away
+        current = current.__cause__ or current.__context__
+    return False

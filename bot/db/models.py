@@ -118,9 +118,13 @@ inbox = Table(
     Column("status", String(12), nullable=False),  # pending | done | dead
     Column("attempts", Integer, nullable=False, default=0),
     Column("processed_at", DateTime(timezone=True), nullable=True),
+    # Which worker took the row and until when (bot/claims.py); a dead worker's claim expires.
+    Column("claimed_by", String(48), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
     UniqueConstraint("platform", "event_id", name="uq_inbox_platform_event"),
 )
 Index("ix_inbox_status", inbox.c.status, inbox.c.id)
+Index("ix_inbox_conversation", inbox.c.platform, inbox.c.user_ref, inbox.c.status, inbox.c.id)
 
 # Replies waiting to be sent (or sent): written in the same transaction that completes the
 # inbox row, sent by the relay in `seq` order per conversation.
@@ -135,7 +139,8 @@ outbox = Table(
     Column("body", Text, nullable=False),  # JSON of the platform message (without recipient)
     Column("messaging_type", String(24), nullable=False, default="RESPONSE"),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(12), nullable=False),  # pending | sent | dead | unknown
+    # pending | sending (claimed, on the wire) | sent | dead | unknown | cancelled
+    Column("status", String(12), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
@@ -144,8 +149,11 @@ outbox = Table(
     Column("last_error", String(300), nullable=True),
     # A newsletter message: checked against the subscription again just before it is sent.
     Column("issue_id", Integer, nullable=True),
+    Column("claimed_by", String(48), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+Index("ix_outbox_conversation", outbox.c.platform, outbox.c.user_ref, outbox.c.status, outbox.c.id)
 Index("ix_outbox_message", outbox.c.platform, outbox.c.platform_message_id)
 
 # The only place raw platform ids live: what is needed to send to a user. Admin pages and

@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.db.engine import database_unavailable
 from bot.engine.runner import AssistantNotReady, AssistantRunner, TurnResult
 from bot.settings import PROJECT_ROOT
 
@@ -186,6 +187,10 @@ def worker_app(runner: AssistantRunner) -> web.Application:
             result = await runner.turn(str(body["sender"]), str(body["text"]))
         except AssistantNotReady:
             return web.json_response({"error": "not ready"}, status=503)
+        except Exception as exc:
+            if database_unavailable(exc):  # the tracker store is unreachable: try again later
+                return web.json_response({"error": "store unavailable"}, status=503)
+            raise
         return web.json_response(asdict(result))
 
     async def parse(request: web.Request) -> web.Response:

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Rasa's default ticket lifetime is 60 s: a worker killed mid-turn would hold its users' next
+# turns that long. No turn takes 20 s; the conversation lock (bot/coordination.py) is 15 s.
+TURN_LOCK_LIFETIME_S = 20.0
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 
 
@@ -211,7 +214,9 @@ class AssistantRunner:
         processor = agent.processor
         # Same steps as Agent.handle_message/MessageProcessor.handle_message, kept here so the
         # parsed intent comes back with the replies without reading the tracker again.
-        async with agent.lock_store.lock(sender_id, wait_time_in_seconds=self._lock_wait_s):
+        async with agent.lock_store.lock(
+            sender_id, lock_lifetime=TURN_LOCK_LIFETIME_S, wait_time_in_seconds=self._lock_wait_s
+        ):
             tracker = await processor.log_message(message, should_save_tracker=False)
             tracker = await processor.run_action_extract_slots(channel, tracker)
             await processor._run_prediction_loop(channel, tracker)

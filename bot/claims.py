@@ -1,0 +1,122 @@
+"""Which worker answers an inbox row and sends an outbox row.
+
+Rows are claimed in the database, with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers that
+scan at the same moment take disjoint rows without waiting on each other:
+- a webhook's rows are claimed by the worker that acknowledged it (it starts the turn at once);
+- a scan takes unclaimed rows and rows whose claim expired (a killed worker's), besides its own;
+- an outbox row is claimed for its send (`pending` -> `sending`) only when it is the oldest
+  unsettled row of its conversation, so replies still leave in order.
+
+SQLite (one process) runs the same statements: it ignores FOR UPDATE, and its single writer
+already serialises them. Who works on a conversation right now is decided by the conversation
+locks (bot/coordination.py); a claim says whose queue a row is in, and makes the send of a row
+something the database knows about: a row left `sending` by a killed worker is not sent again
+(the platform may have it already) but recorded as `unknown`, as a send that timed out is.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.engine import Connection
+
+from bot.db.models import inbox, outbox
+from bot.vntime import aware
+
+# Stable across restarts of the same worker (the supervisor passes WORKER_INDEX): a restarted
+# worker takes its own rows back at once instead of waiting for its claims to expire.
+WORKER_ID = (
+    os.environ.get("WORKER_ID") or f"{socket.gethostname()}:{os.environ.get('WORKER_INDEX', '0')}"
+)[:48]
+INBOX_LEASE = timedelta(seconds=20)
+SEND_LEASE = timedelta(seconds=60)  # longer than any send with its retries (bot/channels)
+UNSETTLED = ("pending", "sending")
+SCAN_LIMIT = 500
+
+
+def _claimable(table: Any, me: str, now: datetime) -> Any:
+    return or_(table.c.claimed_by.is_(None), table.c.claimed_by == me, table.c.claimed_until < now)
+
+
+def claim_inbox(conn: Connection, me: str, now: datetime) -> list[tuple[str, str]]:
+    """Take pending rows that are unclaimed, expired or already ours; return their
+    conversations, oldest first."""
+    ids = (
+        select(inbox.c.id)
+        .where(inbox.c.status == "pending", _claimable(inbox, me, now))
+        .order_by(inbox.c.id)
+        .limit(SCAN_LIMIT)
+        .with_for_update(skip_locked=True)
+    )
+    rows = conn.execute(ids).all()
+    if not rows:
+        return []
+    taken = [r.id for r in rows]
+    conn.execute(
+        update(inbox)
+        .where(inbox.c.id.in_(taken))
+        .values(claimed_by=me, claimed_until=now + INBOX_LEASE)
+    )
+    keys = conn.execute(
+        select(inbox.c.platform, inbox.c.user_ref)
+        .where(inbox.c.id.in_(taken))
+        .order_by(inbox.c.id)
+    ).all()
+    return list(dict.fromkeys((k.platform, k.user_ref) for k in keys))
+
+
+def claim_send(conn: Connection, key: tuple[str, str], me: str, now: datetime) -> Any:
+    """Claim the conversation's oldest unsettled outbox row for sending, if it is due; None
+    when there is nothing to send now (or an earlier row is being sent elsewhere)."""
+    platform, ref = key
+    row = conn.execute(
+        select(outbox)
+        .where(
+            outbox.c.platform == platform,
+            outbox.c.user_ref == ref,
+            outbox.c.status == "pending",
+        )
+        .order_by(outbox.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if row is None or aware(row.next_attempt_at) > aware(now):
+        return None
+    earlier = outbox.alias("earlier")
+    blocked = conn.execute(
+        select(
+            exists().where(
+                earlier.c.platform == platform,
+                earlier.c.user_ref == ref,
+                earlier.c.status.in_(UNSETTLED),
+                earlier.c.id < row.id,
+            )
+        )
+    ).scalar()
+    if blocked:  # SKIP LOCKED passed over an earlier row another worker holds: wait for it
+        return None
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == row.id)
+        .values(status="sending", claimed_by=me, claimed_until=now + SEND_LEASE)
+    )
+    return row
+
+
+def abandon_sends(conn: Connection, now: datetime, me: str | None = None) -> int:
+    """Rows left `sending` by a worker that died mid-send: the platform may or may not have
+    them, so they are recorded as `unknown` rather than sent twice. `me` at start-up: this
+    worker's own earlier life, whatever the lease says."""
+    stale = outbox.c.claimed_until < now
+    if me is not None:
+        stale = or_(stale, outbox.c.claimed_by == me)
+    result = conn.execute(
+        update(outbox)
+        .where(and_(outbox.c.status == "sending", stale))
+        .values(status="unknown", last_error="the worker stopped during the send")
+    )
+    return int(result.rowcount or 0)
