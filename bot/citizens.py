@@ -69,7 +69,7 @@ class RedisSessions:
     Redis down: the citizen starts a new session, the turn goes on."""
 
     def __init__(self, url: str) -> None:
-        import redis.asyncio as aioredis  # type: ignore[import-untyped]
+        import redis.asyncio as aioredis  # type: ignore[import-untyped,unused-ignore]
 
         self._redis = aioredis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 

@@ -21,11 +21,10 @@ import socket
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from bot.db.models import inbox, outbox
-from bot.vntime import aware
 
 # Stable across restarts of the same worker (the supervisor passes WORKER_INDEX): a restarted
 # worker takes its own rows back at once instead of waiting for its claims to expire.
@@ -69,42 +68,54 @@ def claim_inbox(conn: Connection, me: str, now: datetime) -> list[tuple[str, str
     return list(dict.fromkeys((k.platform, k.user_ref) for k in keys))
 
 
+# One round trip on PostgreSQL: lock the conversation's oldest pending row unless another
+# worker holds it, and claim it if it is due and nothing older is still unsettled (SKIP LOCKED
+# would otherwise hand out the second row while the first is being claimed elsewhere).
+_CLAIM_SEND = """
+UPDATE outbox SET status = 'sending', claimed_by = :me, claimed_until = :until
+WHERE id = (
+    SELECT id FROM outbox
+    WHERE platform = :platform AND user_ref = :ref AND status = 'pending'
+    ORDER BY id LIMIT 1 {lock}
+)
+AND next_attempt_at <= :now
+AND NOT EXISTS (
+    SELECT 1 FROM outbox AS earlier
+    WHERE earlier.platform = :platform AND earlier.user_ref = :ref
+      AND earlier.status IN ('pending', 'sending') AND earlier.id < outbox.id
+)
+RETURNING {columns}
+"""
+
+
+def _claim_send_statement(lock: str) -> Any:
+    sql = _CLAIM_SEND.format(lock=lock, columns=", ".join(c.name for c in outbox.c))
+    return (
+        text(sql)
+        .bindparams(
+            bindparam("until", type_=outbox.c.claimed_until.type),
+            bindparam("now", type_=outbox.c.next_attempt_at.type),
+        )
+        .columns(*outbox.c)
+    )
+
+
+_CLAIM_SEND_PG = _claim_send_statement("FOR UPDATE SKIP LOCKED")
+_CLAIM_SEND_SQLITE = _claim_send_statement("")  # one process, one writer: nothing to skip
+
+
 def claim_send(conn: Connection, key: tuple[str, str], me: str, now: datetime) -> Any:
     """Claim the conversation's oldest unsettled outbox row for sending, if it is due; None
     when there is nothing to send now (or an earlier row is being sent elsewhere)."""
-    platform, ref = key
-    row = conn.execute(
-        select(outbox)
-        .where(
-            outbox.c.platform == platform,
-            outbox.c.user_ref == ref,
-            outbox.c.status == "pending",
-        )
-        .order_by(outbox.c.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
-    if row is None or aware(row.next_attempt_at) > aware(now):
-        return None
-    earlier = outbox.alias("earlier")
-    blocked = conn.execute(
-        select(
-            exists().where(
-                earlier.c.platform == platform,
-                earlier.c.user_ref == ref,
-                earlier.c.status.in_(UNSETTLED),
-                earlier.c.id < row.id,
-            )
-        )
-    ).scalar()
-    if blocked:  # SKIP LOCKED passed over an earlier row another worker holds: wait for it
-        return None
-    conn.execute(
-        update(outbox)
-        .where(outbox.c.id == row.id)
-        .values(status="sending", claimed_by=me, claimed_until=now + SEND_LEASE)
-    )
-    return row
+    statement = _CLAIM_SEND_PG if conn.dialect.name == "postgresql" else _CLAIM_SEND_SQLITE
+    params = {
+        "me": me,
+        "until": now + SEND_LEASE,
+        "platform": key[0],
+        "ref": key[1],
+        "now": now,
+    }
+    return conn.execute(statement, params).first()
 
 
 def abandon_sends(conn: Connection, now: datetime, me: str | None = None) -> int:

@@ -11,6 +11,11 @@ Webhook intake is `urgent` and goes before background writes (send statuses, tur
 which are taken a few at a time so an ack never waits long behind them. Nothing is delayed on
 purpose: an idle writer commits at once. A caller awaits its own work's result, after the
 commit; if a batch fails, each work is retried alone so one bad write does not fail the rest.
+
+PostgreSQL takes concurrent writers, and one thread there was the bottleneck (measured with
+py-spy, 2 workers: the writer thread waited on round trips while acks queued behind turn
+records, ack p99 ~800 ms). There the writer runs several lanes, each a thread with its own
+connection; lane 0 takes intake only, so an ack never waits behind a background batch.
 """
 
 from __future__ import annotations
@@ -36,12 +41,15 @@ Item = tuple[Work, asyncio.Future[Any]]
 
 MAX_BATCH = 256
 MAX_BACKGROUND_IN_BATCH = 16
+POSTGRES_LANES = 4
 
 
-def sync_engine(database_url: str) -> Engine:
+def sync_engine(database_url: str, connections: int = 1) -> Engine:
     ensure_sqlite_dir(database_url)
     url = sync_url(database_url)
-    engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=1, max_overflow=1)
+    engine = create_engine(
+        url, future=True, poolclass=QueuePool, pool_size=connections, max_overflow=1
+    )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", apply_sqlite_pragmas)
     return engine
@@ -49,37 +57,50 @@ def sync_engine(database_url: str) -> Engine:
 
 class BatchWriter:
     def __init__(self, database_url: str) -> None:
-        self._engine = sync_engine(database_url)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
+        lanes = POSTGRES_LANES if sync_url(database_url).get_backend_name() == "postgresql" else 1
+        self._engine = sync_engine(database_url, connections=lanes)
+        self._executors = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"db-writer-{lane}")
+            for lane in range(lanes)
+        ]
+        self._executor = self._executors[0]
         self._urgent: asyncio.Queue[Item] = asyncio.Queue()
         self._queue: asyncio.Queue[Item] = asyncio.Queue()
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self.batches = 0
         self.writes = 0
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run())
+        if not self._tasks:
+            lanes = len(self._executors)
+            self._tasks = [
+                # With several lanes, lane 0 is kept for intake.
+                asyncio.create_task(self._run(executor, background=lanes == 1 or lane > 0))
+                for lane, executor in enumerate(self._executors)
+            ]
 
     async def stop(self) -> None:
         """Commit what is queued, then stop."""
-        if self._task is not None:
+        if self._tasks:
             await self._urgent.join()
             await self._queue.join()
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+            for task in self._tasks:
+                task.cancel()
+            for task in self._tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            self._tasks = []
         # SQLite connections belong to the thread that opened them: close them there.
         await asyncio.get_running_loop().run_in_executor(self._executor, self._engine.dispose)
-        self._executor.shutdown(wait=True)
+        for executor in self._executors:
+            executor.shutdown(wait=True)
 
     async def write(self, work: Callable[[Connection], T], *, urgent: bool = False) -> T:
         """Run `work(conn)` in a committed transaction; return its result after the commit.
         `urgent` writes (webhook intake) are committed before queued background writes."""
         loop = asyncio.get_running_loop()
-        if self._task is None:  # not started (a tool, a test): one plain transaction
+        if not self._tasks:  # not started (a tool, a test): one plain transaction
             return await loop.run_in_executor(self._executor, self._single, work)
         future: asyncio.Future[T] = loop.create_future()
         (self._urgent if urgent else self._queue).put_nowait((work, future))
@@ -90,19 +111,20 @@ class BatchWriter:
         with self._engine.begin() as conn:
             return work(conn)
 
-    async def _run(self) -> None:
+    async def _run(self, executor: ThreadPoolExecutor, *, background: bool) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            if self._urgent.empty() and self._queue.empty():
+            if self._urgent.empty() and (not background or self._queue.empty()):
                 self._wakeup.clear()
                 await self._wakeup.wait()
+                continue
             urgent = _take(self._urgent, MAX_BATCH)
-            background = _take(self._queue, MAX_BACKGROUND_IN_BATCH)
-            batch = [item for item in urgent + background if not item[1].cancelled()]
+            later = _take(self._queue, MAX_BACKGROUND_IN_BATCH) if background else []
+            batch = [item for item in urgent + later if not item[1].cancelled()]
             try:
                 if batch:
                     outcomes = await loop.run_in_executor(
-                        self._executor, self._commit, [work for work, _ in batch]
+                        executor, self._commit, [work for work, _ in batch]
                     )
                     for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
                         if future.done():
@@ -114,7 +136,7 @@ class BatchWriter:
             finally:
                 for _ in urgent:
                     self._urgent.task_done()
-                for _ in background:
+                for _ in later:
                     self._queue.task_done()
 
     def _commit(self, works: list[Work]) -> list[tuple[bool, Any]]:

@@ -11,8 +11,9 @@ if TYPE_CHECKING:
 
 
 def sql_tracker_store(database_url: str, domain: Any) -> TrackerStore:
-    """Rasa's SQLTrackerStore on the gateway's database (table `events`)."""
-    from rasa.core.tracker_store import SQLTrackerStore
+    """Rasa's SQLTrackerStore on the gateway's database (table `events`), keeping each
+    conversation's tracker in memory between turns (bot/engine/cached_store.py)."""
+    from bot.engine.cached_store import CachedSQLTrackerStore as SQLTrackerStore
 
     url = sync_url(database_url)
     if url.get_backend_name() == "sqlite":
