@@ -12,14 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from bot import keys
 from bot.channels.base import ChannelAdapter, Kind
 from bot.channels.facebook import GET_STARTED_PAYLOAD
 from bot.channels.senders import Sender
-from bot.claims import WORKER_ID, claim_inbox
+from bot.claims import SEND_LEASE, WORKER_ID, claim_inbox
 from bot.conversation import handle_message
 from bot.data_rights import ERASE_AFTER_SEND
 from bot.db.engine import database_unavailable
@@ -37,6 +37,19 @@ ATTACHMENT_INTENTS = {"image": "/share_image"}
 MAX_CONCURRENT_CONVERSATIONS = 16
 POLL_INTERVAL_S = 1.0
 MAX_TURN_ATTEMPTS = 5
+
+# Built once: constructing a statement per turn was a tenth of the gateway's CPU (py-spy).
+_MARK_DONE = (
+    update(inbox)
+    .where(inbox.c.id == bindparam("row_id"), inbox.c.status == "pending")
+    # The text was needed for the turn only; the record is `messages` (with consent).
+    .values(
+        status="done",
+        processed_at=bindparam("now"),
+        attempts=bindparam("attempts"),
+        text=None,
+    )
+)
 
 
 def turn_text(kind: str, text: str | None, payload: str | None) -> str:
@@ -188,40 +201,39 @@ class Dispatcher(ConversationWorkers):
 
         def work(conn: Connection) -> None:
             done = conn.execute(
-                update(inbox)
-                .where(inbox.c.id == row.id, inbox.c.status == "pending")
-                # The text was needed for the turn only; the record is `messages` (with consent).
-                .values(status="done", processed_at=now, attempts=row.attempts + 1, text=None)
+                _MARK_DONE,
+                {"row_id": row.id, "now": now, "attempts": row.attempts + 1},
             )
-            if done.rowcount == 1:  # another worker may have finished it first
-                for body in bodies:
-                    outbox_id = conn.execute(
-                        outbox.insert().values(
-                            platform=row.platform,
-                            page_id=row.page_id,
-                            user_ref=row.user_ref,
-                            inbox_id=row.id,
-                            body=encode_body(body),
-                            messaging_type="RESPONSE",
-                            created_at=now,
-                            status="pending",
-                            attempts=0,
-                            next_attempt_at=now,
+            if done.rowcount != 1:  # another worker may have finished it first
+                return
+            records = []
+            for body in bodies:
+                outbox_id = conn.execute(
+                    outbox.insert(),
+                    {
+                        "platform": row.platform,
+                        "page_id": row.page_id,
+                        "user_ref": row.user_ref,
+                        "inbox_id": row.id,
+                        "body": encode_body(body),
+                        "messaging_type": "RESPONSE",
+                        "created_at": now,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        # This worker sends what it answered (bot/claims.py).
+                        "claimed_by": WORKER_ID,
+                        "claimed_until": now + SEND_LEASE,
+                    },
+                ).inserted_primary_key[0]
+                if citizen is not None:
+                    records.append(
+                        outbound_row(
+                            citizen, row.platform, outcome.topic, body_text(body), now, outbox_id
                         )
-                    ).inserted_primary_key[0]
-                    if citizen is not None:
-                        conn.execute(
-                            messages.insert().values(
-                                **outbound_row(
-                                    citizen,
-                                    row.platform,
-                                    outcome.topic,
-                                    body_text(body),
-                                    now,
-                                    outbox_id,
-                                )
-                            )
-                        )
+                    )
+            if records:
+                conn.execute(messages.insert(), records)
 
         await self._app[keys.writer_key].write(work)
         self.turns_done += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import and_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,6 +32,18 @@ def _insert(conn: Connection, table):  # type: ignore[no-untyped-def]
     """INSERT ... ON CONFLICT for either engine."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+# Built once per engine (a statement built per webhook cost more than its round trip); a
+# platform's retried or duplicated delivery is stored once.
+_INSERT_EVENT = {
+    name: dialect.insert(inbox).on_conflict_do_nothing(index_elements=["platform", "event_id"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _insert_event(conn: Connection) -> Any:
+    return _INSERT_EVENT[conn.dialect.name]
 
 
 async def store_events(
@@ -79,24 +92,23 @@ def _store(
             if ref not in fresh or event.kind in (Kind.FOLLOW, Kind.UNFOLLOW):
                 _upsert_recipient(conn, event, ref, now)
             result = conn.execute(
-                _insert(conn, inbox)
-                .values(
-                    platform=event.platform,
-                    event_id=event.event_id[:128],
-                    page_id=event.page_id,
-                    user_ref=ref,
-                    kind=event.kind.value,
-                    text=mask_text(event.text) if event.text else None,
-                    payload=(event.payload or event.attachment_type or None),
-                    received_at=now,
+                _insert_event(conn),
+                {
+                    "platform": event.platform,
+                    "event_id": event.event_id[:128],
+                    "page_id": event.page_id,
+                    "user_ref": ref,
+                    "kind": event.kind.value,
+                    "text": mask_text(event.text) if event.text else None,
+                    "payload": (event.payload or event.attachment_type or None),
+                    "received_at": now,
                     # An unfollow is recorded, never answered.
-                    status="pending" if event.kind in TURN_KINDS else "done",
-                    attempts=0,
+                    "status": "pending" if event.kind in TURN_KINDS else "done",
+                    "attempts": 0,
                     # This worker acknowledged it and starts the turn at once (bot/claims.py).
-                    claimed_by=WORKER_ID,
-                    claimed_until=now + INBOX_LEASE,
-                )
-                .on_conflict_do_nothing(index_elements=["platform", "event_id"])
+                    "claimed_by": WORKER_ID,
+                    "claimed_until": now + INBOX_LEASE,
+                },
             )
             if event.kind in TURN_KINDS and result.rowcount:
                 stored.append((event.platform, ref))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -53,6 +53,8 @@ def backoff_s(attempts: int, retry_after: float | None = None) -> float:
 
 
 INFLIGHT_GRACE_S = 35.0
+# Built once; the SET clause comes from each call's parameters.
+_UPDATE_ROW = update(outbox).where(outbox.c.id == bindparam("row_id"))
 ABANDON_EVERY = timedelta(seconds=15)
 RECORD_ATTEMPTS = 10
 
@@ -276,7 +278,7 @@ class Relay(ConversationWorkers):
         again), so a failing database is retried for a while (e.g. PostgreSQL restarting)."""
 
         def work(conn: Connection) -> None:
-            conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+            conn.execute(_UPDATE_ROW, {"row_id": row_id, **values})
 
         for attempt in range(RECORD_ATTEMPTS):
             try:

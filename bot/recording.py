@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection
 
 from bot.citizens import Citizen
@@ -26,6 +26,14 @@ TEXT_LIMIT = 2000
 # Answers to these are not content a citizen rates (greetings, ratings themselves, data rights).
 NOT_RATED_TOPICS = frozenset(
     {"smalltalk", "feedback", "data_rights", "out_of_scope", "human_handoff"}
+)
+
+
+# Built once (statement construction per message showed in the gateway's profile).
+_CONTINUE_CONVERSATION = (
+    update(conversations)
+    .where(conversations.c.id == bindparam("conversation"))
+    .values(last_at=bindparam("now"), messages=conversations.c.messages + 1)
 )
 
 
@@ -90,21 +98,21 @@ class MessageRecorder:
         def work(conn: Connection) -> int:
             if opens or current is None:
                 conversation_id = conn.execute(
-                    conversations.insert().values(
-                        channel=channel, user_ref=ref, started_at=now, last_at=now, messages=1
-                    )
+                    conversations.insert(),
+                    {
+                        "channel": channel,
+                        "user_ref": ref,
+                        "started_at": now,
+                        "last_at": now,
+                        "messages": 1,
+                    },
                 ).inserted_primary_key[0]
             else:
                 conversation_id = current
-                conn.execute(
-                    update(conversations)
-                    .where(conversations.c.id == current)
-                    .values(last_at=now, messages=conversations.c.messages + 1)
-                )
+                conn.execute(_CONTINUE_CONVERSATION, {"conversation": current, "now": now})
             conn.execute(
-                messages.insert().values(
-                    conversation_id=conversation_id if consented else None, **row
-                )
+                messages.insert(),
+                {"conversation_id": conversation_id if consented else None, **row},
             )
             return int(conversation_id)
 
