@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # Attachments reach Rasa as intents: an image may be a screenshot of a scam message and gets the
 # scam advice; stickers, voice, video, files and locations get a polite note.
 ATTACHMENT_INTENTS = {"image": "/share_image"}
-MAX_CONCURRENT_CONVERSATIONS = 16
+MAX_CONCURRENT_CONVERSATIONS = 8  # measured: 16 doubled ack p99 at 20 msg/s, 4 lost throughput
 POLL_INTERVAL_S = 1.0
 MAX_TURN_ATTEMPTS = 5
 
