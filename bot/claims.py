@@ -2,8 +2,10 @@
 
 Rows are claimed in the database, with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers that
 scan at the same moment take disjoint rows without waiting on each other:
-- a webhook's rows are claimed by the worker that acknowledged it (it starts the turn at once);
-- a scan takes unclaimed rows and rows whose claim expired (a killed worker's), besides its own;
+- a webhook's rows are claimed by the worker that acknowledged it when it has room for more
+  conversations (it starts the turn at once), and left unclaimed when it is busy;
+- a scan takes its own rows, and as many unclaimed or expired rows (a killed worker's) as it
+  has room for;
 - an outbox row is claimed for its send (`pending` -> `sending`) only when it is the oldest
   unsettled row of its conversation, so replies still leave in order.
 
@@ -41,31 +43,33 @@ def _claimable(table: Any, me: str, now: datetime) -> Any:
     return or_(table.c.claimed_by.is_(None), table.c.claimed_by == me, table.c.claimed_until < now)
 
 
-def claim_inbox(conn: Connection, me: str, now: datetime) -> list[tuple[str, str]]:
-    """Take pending rows that are unclaimed, expired or already ours; return their
-    conversations, oldest first."""
-    ids = (
-        select(inbox.c.id)
-        .where(inbox.c.status == "pending", _claimable(inbox, me, now))
+def claim_inbox(conn: Connection, me: str, now: datetime, room: int) -> list[tuple[str, str]]:
+    """This worker's pending rows, plus up to `room` unclaimed or expired ones (taken with
+    SKIP LOCKED, so two scans never take the same row); their conversations, oldest first."""
+    mine = conn.execute(
+        select(inbox.c.id, inbox.c.platform, inbox.c.user_ref)
+        .where(inbox.c.status == "pending", inbox.c.claimed_by == me)
         .order_by(inbox.c.id)
         .limit(SCAN_LIMIT)
-        .with_for_update(skip_locked=True)
-    )
-    rows = conn.execute(ids).all()
-    if not rows:
-        return []
-    taken = [r.id for r in rows]
-    conn.execute(
-        update(inbox)
-        .where(inbox.c.id.in_(taken))
-        .values(claimed_by=me, claimed_until=now + INBOX_LEASE)
-    )
-    keys = conn.execute(
-        select(inbox.c.platform, inbox.c.user_ref)
-        .where(inbox.c.id.in_(taken))
-        .order_by(inbox.c.id)
     ).all()
-    return list(dict.fromkeys((k.platform, k.user_ref) for k in keys))
+    taken: list[Any] = []
+    if room > 0:
+        free = or_(inbox.c.claimed_by.is_(None), inbox.c.claimed_until < now)
+        taken = conn.execute(
+            select(inbox.c.id, inbox.c.platform, inbox.c.user_ref)
+            .where(inbox.c.status == "pending", free)
+            .order_by(inbox.c.id)
+            .limit(room)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if taken:
+            conn.execute(
+                update(inbox)
+                .where(inbox.c.id.in_([r.id for r in taken]))
+                .values(claimed_by=me, claimed_until=now + INBOX_LEASE)
+            )
+    rows = sorted([*mine, *taken], key=lambda r: r.id)
+    return list(dict.fromkeys((r.platform, r.user_ref) for r in rows))
 
 
 # One round trip on PostgreSQL: lock the conversation's oldest pending row unless another

@@ -52,9 +52,14 @@ async def store_events(
     ref_for: Callable[[InboundEvent], str],
     now: datetime,
     seen: dict[str, datetime] | None = None,
+    *,
+    claim: bool = True,
 ) -> list[tuple[str, str]]:
     """Persist a webhook's events (committed when this returns); return the conversations
     (platform, user_ref) that got a new event to answer.
+
+    `claim`: this worker will answer them (it has room); otherwise they are left unclaimed for
+    whichever worker's scan has room first (bot/claims.py).
 
     `seen` remembers when each user's recipient row was last written by this process: a user
     who wrote less than a minute ago needs no second write of the same window timestamp.
@@ -67,7 +72,7 @@ async def store_events(
     }
 
     def work(conn: Connection) -> list[tuple[str, str]]:
-        return _store(conn, events, refs, now, fresh)
+        return _store(conn, events, refs, now, fresh, WORKER_ID if claim else None)
 
     stored = await writer.write(work, urgent=True)
     if seen is not None:
@@ -85,6 +90,7 @@ def _store(
     refs: list[str],
     now: datetime,
     fresh: set[str],
+    claimed_by: str | None,
 ) -> list[tuple[str, str]]:
     stored: list[tuple[str, str]] = []
     for event, ref in zip(events, refs, strict=True):
@@ -105,9 +111,9 @@ def _store(
                     # An unfollow is recorded, never answered.
                     "status": "pending" if event.kind in TURN_KINDS else "done",
                     "attempts": 0,
-                    # This worker acknowledged it and starts the turn at once (bot/claims.py).
-                    "claimed_by": WORKER_ID,
-                    "claimed_until": now + INBOX_LEASE,
+                    # Usually the worker that acknowledged it starts the turn at once.
+                    "claimed_by": claimed_by,
+                    "claimed_until": now + INBOX_LEASE if claimed_by else None,
                 },
             )
             if event.kind in TURN_KINDS and result.rowcount:

@@ -88,14 +88,21 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
     def ref(event: InboundEvent) -> str:
         return ref_for(app, event.platform, event.page_id, event.user_id)
 
+    dispatcher = app[keys.dispatcher_key]
+    # A busy worker leaves new turns to a worker with room (the kernel or a load balancer
+    # spreads connections, not work: one keep-alive connection can carry most webhooks).
+    claim = dispatcher.has_room()
     try:
-        stored = await store_events(app[keys.writer_key], events, ref, now, app[keys.seen_key])
+        stored = await store_events(
+            app[keys.writer_key], events, ref, now, app[keys.seen_key], claim=claim
+        )
     except Exception as exc:
         # Not committed: say so, and the platform will deliver it again.
         log.error("%s webhook not stored: %s", platform, type(exc).__name__)
         return _not_stored(metrics)
-    for conversation in dict.fromkeys(stored):
-        app[keys.dispatcher_key].wake(conversation)
+    if claim:
+        for conversation in dict.fromkeys(stored):
+            dispatcher.wake(conversation)
     if stored:
         metrics.messages_in.labels(platform).inc(len(stored))
     metrics.ack_latency.labels(platform).observe(time.perf_counter() - started)
