@@ -1,16 +1,21 @@
 """End-to-end load benchmark: signed Facebook webhooks in, fake Graph API out, the real model.
 
-    python -m benchmarks.webhook_load [--messages 2000] [--rate 150] [--users 500] [--skip-rasa]
+    python -m benchmarks.webhook_load [--messages 2000] [--rate 150] [--users 500]
+        [--workers 1,2 --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/khdx_bench]
+        [--skip-rasa]
 
 Starts, on this machine only (loopback):
-  - a fake Graph API (this process) that timestamps every reply it receives;
-  - the assistant (`python -m bot run`, SQLite, Facebook channel pointed at the fake);
+  - a fake Graph API (this process) that numbers the replies it receives and notes their time;
+  - the assistant (`python -m bot run --workers N`, SQLite, or PostgreSQL + Redis when
+    --database-url is given; the Facebook channel pointed at the fake);
   - for comparison, plain `rasa run --enable-api` (REST channel) with the rasa_sdk action server,
     serving the same model, driven with the same messages at the same rate.
-Prints messages/s answered end to end, ack latency p50/p99 (time to the webhook's 200), reply
-latency p50/p99 (webhook sent -> last reply at the fake Graph API), errors and server RSS.
-The load is open-loop at a fixed rate, above what one process can answer, so the bot is
-saturated while acks are measured. Bounded in count and time; it stops by itself.
+Message i comes from user i % users (so each user asks several questions in turn), open loop
+at a fixed rate. Prints messages/s answered end to end, ack latency p50/p99 (time to the
+webhook's 200), reply latency p50/p99 (webhook sent -> its last reply at the fake Graph API),
+errors and RSS (all processes); then an audit from the database and the fake: messages
+acknowledged and stored, answered, lost, sent twice, users whose replies came out of order.
+Bounded in count and time; it stops by itself.
 """
 
 from __future__ import annotations
