@@ -41,12 +41,14 @@ from bot.db.engine import sync_url
 from bot.settings import PROJECT_ROOT
 from tools.simulate_day import fresh_database
 
+REPLY_WINDOW_S = 30.0  # a user's next question comes later than this (users / rate seconds)
+
 
 class Graph:
-    """The fake Graph API: remembers when each user last got a reply."""
+    """The fake Graph API: remembers when each user got each reply."""
 
     def __init__(self) -> None:
-        self.last_reply: dict[str, float] = {}
+        self.replies: dict[str, list[float]] = {}
         self.count = 0
 
     async def messages(self, request: web.Request) -> web.Response:
@@ -54,7 +56,7 @@ class Graph:
         psid = body["recipient"]["id"]
         if "message" in body:
             self.count += 1
-            self.last_reply[psid] = time.perf_counter()
+            self.replies.setdefault(psid, []).append(time.perf_counter())
         return web.json_response({"recipient_id": psid, "message_id": f"m_{self.count}"})
 
 
@@ -84,12 +86,13 @@ def backlog(engine: sa.engine.Engine) -> int:
 
 
 def settle(window: Window, graph: Graph) -> None:
-    """Reply latency of the window's messages: the user's last reply after the question."""
+    """Reply latency of the window's messages: the question's last reply (the replies the user
+    got within REPLY_WINDOW_S of asking; the next question comes later)."""
     for psid, t0 in window.asked:
-        last = graph.last_reply.get(psid, 0.0)
-        if last > t0:
+        answers = [r for r in graph.replies.get(psid, ()) if t0 < r < t0 + REPLY_WINDOW_S]
+        if answers:
             window.answered += 1
-            window.reply_ms.append((last - t0) * 1000)
+            window.reply_ms.append((max(answers) - t0) * 1000)
 
 
 async def soak(args: argparse.Namespace) -> list[Window]:
@@ -257,6 +260,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="PostgreSQL (recreated); SQLite when omitted")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/4")
     args = parser.parse_args()
+    if args.users / args.rate <= REPLY_WINDOW_S:
+        parser.error("users / rate must exceed 30 s, so each reply belongs to one question")
     windows = asyncio.run(soak(args))
     summary(args, windows)
     return 0

@@ -62,3 +62,17 @@ async def test_a_kept_tracker_is_used_only_while_the_database_agrees(tmp_path: P
         conn.execute(sa.text("DELETE FROM events WHERE sender_id = 'u1'"))
     engine.dispose()
     assert await turn(first, "u1", "mới") == ["mới"]
+
+
+async def test_the_memory_kept_is_bounded_by_events(tmp_path: Path) -> None:
+    bounded = store(tmp_path / "b.db")
+    bounded._max_events = 40  # four events at most per conversation, forty in all
+    for i in range(12):
+        await turn(bounded, f"u{i}", "xin chào")  # 4 events each (with action_listen first)
+    assert bounded.kept_events == 40 and len(bounded._kept) == 10
+    assert "u0" not in bounded._kept and "u1" not in bounded._kept  # the oldest went first
+    assert "u11" in bounded._kept
+    await turn(bounded, "u11", "câu 2")
+    assert "u11" not in bounded._kept  # grew past four events: read from the database again
+    assert bounded.kept_events == 36
+    assert await turn(bounded, "u11", "nữa") == ["xin chào", "câu 2", "nữa"]
