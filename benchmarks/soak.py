@@ -30,6 +30,7 @@ from aiohttp import web
 from benchmarks.webhook_load import (
     QUESTIONS,
     SECRET,
+    backlog,
     free_port,
     pct,
     rss_mb,
@@ -71,18 +72,6 @@ class Window:
     answered: int = 0
     backlog: int = 0
     rss_mb: float = 0.0
-
-
-def backlog(engine: sa.engine.Engine) -> int:
-    with engine.connect() as conn:
-        return int(
-            conn.execute(
-                sa.text(
-                    "SELECT (SELECT count(*) FROM inbox WHERE status = 'pending')"
-                    " + (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending'))"
-                )
-            ).scalar_one()
-        )
 
 
 def settle(window: Window, graph: Graph) -> None:

@@ -195,7 +195,8 @@ class Audit:
         )
 
 
-def _backlog(engine: sa.engine.Engine) -> int:
+def backlog(engine: sa.engine.Engine) -> int:
+    """Rows still to answer or to send."""
     with engine.connect() as conn:
         return int(
             conn.execute(
@@ -298,7 +299,7 @@ async def drive_gateway(
         await asyncio.gather(*tasks)
         # Wait for the backlog to drain (bounded).
         deadline = time.monotonic() + args.drain_timeout
-        while time.monotonic() < deadline and await asyncio.to_thread(_backlog, engine):
+        while time.monotonic() < deadline and await asyncio.to_thread(backlog, engine):
             await asyncio.sleep(0.5)
             result.rss_mb = max(result.rss_mb, rss_mb(pid))
         await asyncio.sleep(0.5)

@@ -50,6 +50,19 @@ class Platform:
             await asyncio.sleep(0.5)
         return -1
 
+    async def waves(self, users: list[str], waves: int, pause_s: float) -> list[int]:
+        """Every user asks a question per wave, all at once; the statuses, in order."""
+        statuses: list[int] = []
+        for wave in range(waves):
+            statuses += await asyncio.gather(
+                *(
+                    self.deliver(u, QUESTIONS[(i + wave) % 3], f"m_{u}_{wave}")
+                    for i, u in enumerate(users)
+                )
+            )
+            await asyncio.sleep(pause_s)
+        return statuses
+
 
 async def wait_drained(database: str, timeout: float = 150) -> None:
     deadline = time.monotonic() + timeout
@@ -116,18 +129,6 @@ async def test_a_worker_killed_mid_turn_loses_nothing(
             workers = worker_pids(proc.pid)
             assert len(workers) == 2
 
-            async def traffic() -> list[int]:
-                statuses: list[int] = []
-                for wave in range(6):
-                    statuses += await asyncio.gather(
-                        *(
-                            platform.deliver(u, QUESTIONS[(i + wave) % 3], f"m_{u}_{wave}")
-                            for i, u in enumerate(users)
-                        )
-                    )
-                    await asyncio.sleep(0.4)
-                return statuses
-
             async def kill() -> int:
                 # Wait until the workers are busy with turns, then kill one without warning.
                 deadline = time.monotonic() + 30
@@ -139,7 +140,7 @@ async def test_a_worker_killed_mid_turn_loses_nothing(
                 os.kill(workers[0], signal.SIGKILL)
                 return int(busy[0][0])
 
-            statuses, pending_at_kill = await asyncio.gather(traffic(), kill())
+            statuses, pending_at_kill = await asyncio.gather(platform.waves(users, 6, 0.4), kill())
             assert statuses == [200] * (6 * len(users))
             assert pending_at_kill >= 10  # the kill landed while turns were waiting and running
             await wait_drained(database)
@@ -166,18 +167,6 @@ async def test_postgresql_restarted_during_traffic_loses_nothing(
             await wait_ready(session, port, 2)
             platform = Platform(session, port)
 
-            async def traffic() -> list[int]:
-                statuses: list[int] = []
-                for wave in range(8):
-                    statuses += await asyncio.gather(
-                        *(
-                            platform.deliver(u, QUESTIONS[(i + wave) % 3], f"m_{u}_{wave}")
-                            for i, u in enumerate(users)
-                        )
-                    )
-                    await asyncio.sleep(0.5)
-                return statuses
-
             async def restart() -> float:
                 await asyncio.sleep(1.5)
                 await asyncio.to_thread(own_postgres.stop)
@@ -186,7 +175,7 @@ async def test_postgresql_restarted_during_traffic_loses_nothing(
                 await asyncio.to_thread(own_postgres.start)
                 return time.monotonic() - down
 
-            statuses, down_s = await asyncio.gather(traffic(), restart())
+            statuses, down_s = await asyncio.gather(platform.waves(users, 8, 0.5), restart())
             assert statuses == [200] * (8 * len(users)) and down_s >= 4
             # While PostgreSQL was down the webhooks were refused with 503 (so the platform
             # delivered them again), never acknowledged and lost.
