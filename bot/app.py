@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
 import aiohttp
 from aiohttp import web
@@ -25,6 +26,7 @@ from bot.citizens import CitizenRegistry, RedisSessions
 from bot.contest import ContestDesk
 from bot.coordination import make_locks
 from bot.db.engine import create_engine
+from bot.db.intake import PostgresIntake
 from bot.db.migrate import upgrade
 from bot.db.writer import BatchWriter
 from bot.dispatcher import Dispatcher
@@ -45,6 +47,7 @@ from bot.ratelimit import RateLimiter
 from bot.recipients import RecipientDirectory
 from bot.recording import MessageRecorder
 from bot.settings import Settings
+from bot.turn_link import SendWaker, TurnsLink, listen
 from bot.web import deletion, health, webchat, webhooks
 from bot.web import metrics as metrics_route
 from bot.web.errors import error_middleware
@@ -56,23 +59,33 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# "all": one process does everything (SQLite, tests); "web": the gateway of a worker whose turns
+# run in its turn process (bot/turn_link.py); "turns": that turn process (no public routes).
+Role = Literal["all", "web", "turns"]
+
+
 def create_app(
     settings: Settings,
     *,
     runner: Assistant | None = None,
     clock: Callable[[], datetime] = utc_now,
+    role: Role | None = None,
 ) -> web.Application:
     """Build the app. `runner` may be injected (tests share one loaded model across apps)."""
+    role = role or ("web" if runner is None and settings.turn_process else "all")
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[keys.settings_key] = settings
     app[keys.clock_key] = clock
     app[keys.topics_key] = TopicMap.load()
     app[keys.pseudonym_key_key] = resolve_pseudonym_key(settings.pseudonym_key, settings.var_dir)
     app[keys.metrics_key] = Metrics()
-    app.cleanup_ctx.append(_database_ctx)
-    app.cleanup_ctx.append(_assistant_ctx(runner))
-    app.cleanup_ctx.append(_announce_channels)
-    app.cleanup_ctx.append(_channels_ctx)
+    app.cleanup_ctx.append(_database_ctx(role))
+    app.cleanup_ctx.append(_assistant_ctx(runner, turns_apart=role == "web"))
+    if role != "turns":
+        app.cleanup_ctx.append(_announce_channels)
+    app.cleanup_ctx.append(_channels_ctx(role))
+    if role == "turns":
+        return app  # its routes (the agent's) are added by bot.engine.agent_process
     health.setup(app)
     webchat.setup(app)
     webhooks.setup(app)
@@ -95,15 +108,30 @@ def create_app(
     return app
 
 
-async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
+def _database_ctx(role: Role) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        async for _ in _database(app, prepare=role != "turns"):
+            yield
+
+    return ctx
+
+
+async def _database(app: web.Application, *, prepare: bool) -> AsyncIterator[None]:
+    """Engine, writer and the desks on them. `prepare`: migrate and seed (the gateway does it
+    before it starts its turn process)."""
     url = app[keys.settings_key].database_url
-    # Idempotent and quick when the schema is current; runs before anything touches a table.
-    await asyncio.to_thread(upgrade, url)
+    if prepare:
+        # Idempotent and quick when the schema is current; runs before anything touches a table.
+        await asyncio.to_thread(upgrade, url)
     engine = create_engine(url)
     writer = BatchWriter(url)
     writer.start()
     app[keys.db_key] = engine
     app[keys.writer_key] = writer
+    intake = None
+    if prepare and not app[keys.settings_key].is_sqlite:
+        intake = PostgresIntake(url)
+        app[keys.intake_key] = intake
     app[keys.seen_key] = {}
     app[keys.recorder_key] = MessageRecorder(writer, app[keys.clock_key])
     settings = app[keys.settings_key]
@@ -125,14 +153,17 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.events_key] = EventsDesk(engine, writer, app[keys.clock_key])
     app[keys.contest_key] = ContestDesk(engine, writer, registry, app[keys.clock_key])
     app[keys.guidance_key] = GuidanceLog(engine, writer, app[keys.clock_key])
-    seeded = await quiz_bank.seed(writer, app[keys.clock_key]())
-    if seeded:
-        log.info("quiz bank seeded with %d questions from content/quiz.yml", seeded)
-    if await ensure_first_admin(
-        writer, engine, app[keys.settings_key].admin_password, app[keys.clock_key]()
-    ):
-        log.info("first admin account 'admin' created from ADMIN_PASSWORD")
+    if prepare:
+        seeded = await quiz_bank.seed(writer, app[keys.clock_key]())
+        if seeded:
+            log.info("quiz bank seeded with %d questions from content/quiz.yml", seeded)
+        if await ensure_first_admin(
+            writer, engine, app[keys.settings_key].admin_password, app[keys.clock_key]()
+        ):
+            log.info("first admin account 'admin' created from ADMIN_PASSWORD")
     yield
+    if intake is not None:
+        await intake.close()
     await app[keys.locks_key].close()
     await app[keys.citizens_key].close()
     await writer.stop()
@@ -140,7 +171,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def _assistant_ctx(
-    injected: Assistant | None,
+    injected: Assistant | None, *, turns_apart: bool = False
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[keys.settings_key]
@@ -153,8 +184,13 @@ def _assistant_ctx(
         runner: Assistant
         if settings.agent_mode == "process":
             runner = AgentProcess(
-                settings.model_path, settings.database_url, log_level=settings.log_level
+                settings.model_path,
+                settings.database_url,
+                log_level=settings.log_level,
+                turns=turns_apart,
             )
+            if turns_apart:
+                app[keys.hint_socket_key] = runner.hint_socket
         else:
             runner = AssistantRunner(
                 settings.model_path,
@@ -253,8 +289,17 @@ async def _retention_loop(app: web.Application) -> None:
 SEND_RATES = {"facebook": (100.0, 20), "zalo": (10.0, 10)}
 
 
-async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
-    """HTTP client, channel adapters and senders, the dispatcher and the outbox relay."""
+def _channels_ctx(role: Role) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        async for _ in _channels(app, role):
+            yield
+
+    return ctx
+
+
+async def _channels(app: web.Application, role: Role) -> AsyncIterator[None]:
+    """HTTP client, channel adapters and senders, the dispatcher and the outbox relay (here,
+    or the link to them in the turn process)."""
     settings = app[keys.settings_key]
     clock = app[keys.clock_key]
     engine = app[keys.db_key]
@@ -290,21 +335,34 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
         locks=app[keys.locks_key],
     )
     dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
+    link: TurnsLink | None = None
+    if role == "web":
+        link = TurnsLink(app[keys.hint_socket_key])
+    waker: SendWaker = link or relay
     desk = app[keys.handoff_key]
-    desk.wake_relay = relay.wake
+    desk.wake_relay = waker.wake
     desk.render = lambda platform, replies: adapters[platform].render(replies)
     newsletter = app[keys.newsletter_key]
     newsletter.render = desk.render
-    newsletter.wake_relay = relay.wake
-    app[keys.relay_key] = relay
-    app[keys.dispatcher_key] = dispatcher
-    tasks = [
-        asyncio.create_task(relay.run()),
-        asyncio.create_task(dispatcher.run()),
-        asyncio.create_task(_retention_loop(app)),
-        asyncio.create_task(_handoff_loop(app)),
-    ]
+    newsletter.wake_relay = waker.wake
+    app[keys.relay_key] = waker
+    app[keys.dispatcher_key] = link or dispatcher
+    tasks = []
+    hints: asyncio.BaseTransport | None = None
+    if role != "web":
+        tasks += [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run())]
+    if role == "turns":
+        hints = await listen(app[keys.hint_socket_key], dispatcher, relay)
+    else:
+        tasks += [
+            asyncio.create_task(_retention_loop(app)),
+            asyncio.create_task(_handoff_loop(app)),
+        ]
     yield
+    if hints is not None:
+        hints.close()
+    if link is not None:
+        link.close()
     # Intake has stopped (the site is closed): finish running turns, then pending sends.
     started = time.monotonic()
     await dispatcher.stop(SHUTDOWN_GRACE_S)

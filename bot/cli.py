@@ -251,8 +251,14 @@ def cmd_agent_worker(args: argparse.Namespace) -> int:
 
     from bot.engine.agent_process import serve_worker
 
-    _settings(args)
-    serve_worker(args.socket, Path(args.model), os.environ.get("AGENT_DATABASE_URL") or None)
+    settings = _settings(args)
+    serve_worker(
+        args.socket,
+        Path(args.model),
+        os.environ.get("AGENT_DATABASE_URL") or None,
+        turns=settings if args.turns else None,
+        hints=Path(args.hints) if args.hints else None,
+    )
     return 0
 
 
@@ -431,6 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("agent-worker", help=argparse.SUPPRESS)
     worker.add_argument("--socket", required=True)
     worker.add_argument("--model", required=True)
+    worker.add_argument("--turns", action="store_true", help="also run dispatcher and relay")
+    worker.add_argument("--hints", help="Unix datagram socket for the gateway's hints")
     worker.set_defaults(func=cmd_agent_worker)
 
     db = sub.add_parser("db", help="database maintenance")

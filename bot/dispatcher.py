@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -129,6 +129,12 @@ class Dispatcher(ConversationWorkers):
     def has_room(self) -> bool:
         """Fewer conversations in hand than it runs at once: new turns can start here now."""
         return len(self._active) < MAX_CONCURRENT_CONVERSATIONS
+
+    def offer(self, conversations: Iterable[tuple[str, str]], *, claimed: bool) -> None:
+        """Conversations with newly stored turns: start those this worker claimed."""
+        if claimed:
+            for conversation in dict.fromkeys(conversations):
+                self.wake(conversation)
 
     def _can_start(self) -> bool:
         return self._app[keys.runner_key].ready

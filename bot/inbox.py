@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from bot.channels.base import TURN_KINDS, InboundEvent, Kind
 from bot.claims import INBOX_LEASE, WORKER_ID
+from bot.db.intake import FAST_KINDS, PostgresIntake
 from bot.db.models import dead_letters, inbox, outbox, recipients
 from bot.db.writer import BatchWriter
 from bot.privacy import mask_text
@@ -54,6 +55,7 @@ async def store_events(
     seen: dict[str, datetime] | None = None,
     *,
     claim: bool = True,
+    fast: PostgresIntake | None = None,
 ) -> list[tuple[str, str]]:
     """Persist a webhook's events (committed when this returns); return the conversations
     (platform, user_ref) that got a new event to answer.
@@ -63,6 +65,8 @@ async def store_events(
 
     `seen` remembers when each user's recipient row was last written by this process: a user
     who wrote less than a minute ago needs no second write of the same window timestamp.
+
+    `fast` (PostgreSQL): messages, postbacks and attachments in one round trip (bot/db/intake.py).
     """
     refs = [ref_for(event) for event in events]
     fresh = {
@@ -70,11 +74,23 @@ async def store_events(
         for ref in refs
         if seen is not None and ref in seen and now - seen[ref] < RECIPIENT_REFRESH
     }
+    claimed_by = WORKER_ID if claim else None
+    if fast is not None and events and all(event.kind in FAST_KINDS for event in events):
+        stored = await fast.store(
+            events,
+            refs,
+            [mask_text(event.text) if event.text else None for event in events],
+            [ref not in fresh for ref in refs],
+            now,
+            claimed_by,
+            now + INBOX_LEASE if claimed_by else None,
+        )
+    else:
 
-    def work(conn: Connection) -> list[tuple[str, str]]:
-        return _store(conn, events, refs, now, fresh, WORKER_ID if claim else None)
+        def work(conn: Connection) -> list[tuple[str, str]]:
+            return _store(conn, events, refs, now, fresh, claimed_by)
 
-    stored = await writer.write(work, urgent=True)
+        stored = await writer.write(work, urgent=True)
     if seen is not None:
         if len(seen) > 100_000:
             seen.clear()

@@ -6,7 +6,12 @@ The outbox depth is read from the database at scrape time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
 
 TURN_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 ACK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
@@ -51,3 +56,34 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def merge_expositions(*texts: str) -> bytes:
+    """Several processes' figures as one (a gateway and its turn process): counters and
+    histograms add up; a `_created` time is the earliest."""
+    registry = CollectorRegistry()
+    registry.register(_Merged(texts))
+    return generate_latest(registry)
+
+
+class _Merged:
+    def __init__(self, texts: tuple[str, ...]) -> None:
+        self._texts = texts
+
+    def collect(self) -> Iterator[Metric]:
+        families: dict[str, tuple[Metric, dict[tuple[str, tuple[tuple[str, str], ...]], Any]]] = {}
+        for text in self._texts:
+            for family in text_string_to_metric_families(text):
+                _, samples = families.setdefault(family.name, (family, {}))
+                for sample in family.samples:
+                    key = (sample.name, tuple(sorted(sample.labels.items())))
+                    old = samples.get(key)
+                    if old is None:
+                        samples[key] = sample
+                    elif sample.name.endswith("_created"):
+                        samples[key] = old._replace(value=min(old.value, sample.value))
+                    else:
+                        samples[key] = old._replace(value=old.value + sample.value)
+        for family, samples in families.values():
+            family.samples = list(samples.values())
+            yield family

@@ -196,6 +196,13 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def turn_process(self) -> bool:
+        """Turns (Rasa, dispatcher, relay) run in a process of their own, apart from intake
+        (bot/turn_link.py): with PostgreSQL and Redis, where two processes can share the work.
+        SQLite keeps one writer process."""
+        return self.agent_mode == "process" and not self.is_sqlite and bool(self.redis_url)
+
 
 def load_dotenv_file(path: Path | None = None) -> None:
     """Read `.env` into the process environment without overriding what is already set."""

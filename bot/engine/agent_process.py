@@ -30,7 +30,7 @@ from aiohttp import web
 
 from bot.db.engine import database_unavailable
 from bot.engine.runner import AssistantNotReady, AssistantRunner, TurnResult
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,21 @@ class AgentProcess:
     """Same interface as AssistantRunner (ready, load, turn, parse, stop), one process away."""
 
     def __init__(
-        self, model_path: Path, database_url: str | None, *, log_level: str = "INFO"
+        self,
+        model_path: Path,
+        database_url: str | None,
+        *,
+        log_level: str = "INFO",
+        turns: bool = False,
     ) -> None:
+        """`turns`: the child also runs the dispatcher and the relay (bot/turn_link.py)."""
         self.model_path = model_path
         self._database_url = database_url
         self._log_level = log_level
-        self._socket = Path(tempfile.gettempdir()) / f"khdx-agent-{uuid.uuid4().hex[:12]}.sock"
+        self._turns = turns
+        name = f"khdx-agent-{uuid.uuid4().hex[:12]}"
+        self._socket = Path(tempfile.gettempdir()) / f"{name}.sock"
+        self.hint_socket = Path(tempfile.gettempdir()) / f"{name}-hints.sock"
         self._proc: asyncio.subprocess.Process | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
@@ -95,6 +104,7 @@ class AgentProcess:
             str(self._socket),
             "--model",
             str(self.model_path),
+            *(["--turns", "--hints", str(self.hint_socket)] if self._turns else []),
             cwd=PROJECT_ROOT,
             env=env,
             # Its own session: a Ctrl+C in the terminal reaches the gateway, which stops the
@@ -154,6 +164,14 @@ class AgentProcess:
     async def parse(self, text: str) -> dict[str, Any]:
         return await self._post("/parse", {"text": text})
 
+    async def turn_metrics(self) -> str | None:
+        """The turn process's Prometheus figures (None when turns run in the gateway)."""
+        if not self._turns or not self.ready or self._session is None:
+            return None
+        async with self._session.get("http://agent/metrics") as resp:
+            resp.raise_for_status()
+            return await resp.text()
+
     async def stop(self) -> None:
         self._stopping = True
         if self._supervisor is not None:
@@ -169,8 +187,8 @@ class AgentProcess:
                 await self._proc.wait()
         if self._session is not None:
             await self._session.close()
-        with contextlib.suppress(FileNotFoundError):
-            self._socket.unlink()
+        for path in (self._socket, self.hint_socket):
+            path.unlink(missing_ok=True)
         self._ready = False
 
 
@@ -178,6 +196,12 @@ class AgentProcess:
 
 
 def worker_app(runner: AssistantRunner) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    add_agent_routes(app, runner)
+    return app
+
+
+def add_agent_routes(app: web.Application, runner: AssistantRunner) -> None:
     async def ready(request: web.Request) -> web.Response:
         return web.json_response({"ready": runner.ready}, status=200 if runner.ready else 503)
 
@@ -197,11 +221,9 @@ def worker_app(runner: AssistantRunner) -> web.Application:
         body = await request.json()
         return web.json_response(await runner.parse(str(body["text"])))
 
-    app = web.Application(client_max_size=1024 * 1024)
     app.router.add_get("/ready", ready)
     app.router.add_post("/turn", turn)
     app.router.add_post("/parse", parse)
-    return app
 
 
 # The gateway's work (acks, health checks) is latency-bound and small; turns are throughput
@@ -228,7 +250,16 @@ async def exit_with_parent(app: web.Application) -> Any:
         await task
 
 
-def serve_worker(socket_path: str, model_path: Path, database_url: str | None) -> None:
+def serve_worker(
+    socket_path: str,
+    model_path: Path,
+    database_url: str | None,
+    *,
+    turns: Settings | None = None,
+    hints: Path | None = None,
+) -> None:
+    """The child: Rasa behind /turn, /parse, /ready; with `turns` (the gateway's settings)
+    also the dispatcher and the relay, woken by hints on `hints` (bot/turn_link.py)."""
     from bot.engine.stores import sql_tracker_store
 
     with contextlib.suppress(OSError):
@@ -245,12 +276,30 @@ def serve_worker(socket_path: str, model_path: Path, database_url: str | None) -
     )
 
     async def lifecycle(app: web.Application) -> Any:
-        await runner.load()
+        if not runner.ready:
+            await runner.load()
         yield
         await runner.stop()
 
-    app = worker_app(runner)
-    app.cleanup_ctx.append(exit_with_parent)
-    app.cleanup_ctx.append(lifecycle)
+    if turns is None:
+        app = worker_app(runner)
+        app.cleanup_ctx.append(exit_with_parent)
+        app.cleanup_ctx.append(lifecycle)
+    else:
+        from bot import keys
+        from bot.app import create_app
+
+        app = create_app(turns, runner=runner, role="turns")
+        assert hints is not None
+        app[keys.hint_socket_key] = hints
+        add_agent_routes(app, runner)
+
+        async def metrics(request: web.Request) -> web.Response:
+            return web.Response(body=request.app[keys.metrics_key].render())
+
+        app.router.add_get("/metrics", metrics)
+        # First in, last out: the runner stops after the dispatcher has finished its turns.
+        app.cleanup_ctx.insert(0, lifecycle)
+        app.cleanup_ctx.insert(0, exit_with_parent)
     # The parent watches for the socket file and /ready; SIGTERM stops the child cleanly.
     web.run_app(app, path=socket_path, print=None, access_log=None, shutdown_timeout=5)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot import keys
 from bot.db.models import outbox
+from bot.metrics import merge_expositions
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -28,6 +29,16 @@ async def metrics(request: web.Request) -> web.Response:
     except Exception:  # the figures still come out while the database is away
         registry.errors.labels("metrics_db").inc()
     body = registry.render()
+    # With a turn process (bot/turn_link.py), turns and sends are counted there.
+    turn_figures = getattr(app[keys.runner_key], "turn_metrics", None)
+    if turn_figures is not None:
+        try:
+            extra = await turn_figures()
+        except Exception:
+            registry.errors.labels("metrics_turns").inc()
+        else:
+            if extra:
+                body = merge_expositions(body.decode(), extra)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

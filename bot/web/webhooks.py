@@ -94,15 +94,19 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
     claim = dispatcher.has_room()
     try:
         stored = await store_events(
-            app[keys.writer_key], events, ref, now, app[keys.seen_key], claim=claim
+            app[keys.writer_key],
+            events,
+            ref,
+            now,
+            app[keys.seen_key],
+            claim=claim,
+            fast=app.get(keys.intake_key),
         )
     except Exception as exc:
         # Not committed: say so, and the platform will deliver it again.
         log.error("%s webhook not stored: %s", platform, type(exc).__name__)
         return _not_stored(metrics)
-    if claim:
-        for conversation in dict.fromkeys(stored):
-            dispatcher.wake(conversation)
+    dispatcher.offer(stored, claimed=claim)
     if stored:
         metrics.messages_in.labels(platform).inc(len(stored))
     metrics.ack_latency.labels(platform).observe(time.perf_counter() - started)

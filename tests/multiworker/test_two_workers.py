@@ -24,6 +24,16 @@ from tests.multiworker.conftest import (
     wait_ready,
 )
 
+
+def metric(text: str, name: str) -> float:
+    """The sum of a metric's samples in a Prometheus exposition."""
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith((f"{name} ", f"{name}{{"))
+    )
+
+
 QUESTIONS = [
     "vneid muc 2 dang ky o dau",
     "chuyen doi so la gi",
@@ -62,8 +72,14 @@ async def test_two_workers_answer_every_message_once_and_in_order(
                 if not pending and not unsent:
                     break
                 await asyncio.sleep(0.5)
+            # Turns run in each worker's turn process; a worker's /metrics counts them too.
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as resp:
+                figures = await resp.text()
     finally:
         await stop(proc)
+    assert metric(figures, "khdx_messages_in_total") > 0
+    assert metric(figures, "khdx_turn_latency_seconds_count") > 0
+    assert metric(figures, "khdx_messages_out_total") > 0
     inbox = rows(database, "SELECT event_id, status FROM inbox ORDER BY id")
     assert len(inbox) == 150 and {s for _, s in inbox} == {"done"}  # none lost, dedupe exact
     outbox = rows(database, "SELECT id, inbox_id, status FROM outbox ORDER BY id")
