@@ -34,6 +34,7 @@ from bot.admin.auth import (
 from bot.admin.report import build as build_report
 from bot.admin.stats import Period, RangeError, compute
 from bot.db.models import admin_users
+from bot.vntime import local_day
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOGIN_CSRF_COOKIE = "khdx_login_csrf"
@@ -141,7 +142,7 @@ async def logout(request: web.Request, session: Session) -> web.StreamResponse:
 
 @require()
 async def home(request: web.Request, session: Session) -> web.StreamResponse:
-    today = request.app[keys.clock_key]().date()
+    today = local_day(request.app[keys.clock_key]())  # the day in Vietnam, as periods are
     error = None
     try:
         period = Period.parse(request.query.get("from"), request.query.get("to"), today)
@@ -159,7 +160,7 @@ async def api_stats(request: web.Request) -> web.StreamResponse:
     """The dashboard's figures as JSON; a session is required (401 without)."""
     if current_session(request) is None:
         return web.json_response({"error": "Chưa đăng nhập."}, status=401)
-    today = request.app[keys.clock_key]().date()
+    today = local_day(request.app[keys.clock_key]())  # the day in Vietnam, as periods are
     try:
         period = Period.parse(request.query.get("from"), request.query.get("to"), today)
     except RangeError as exc:
