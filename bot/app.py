@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Literal
 
 import aiohttp
@@ -79,11 +80,11 @@ def create_app(
     app[keys.topics_key] = TopicMap.load()
     app[keys.pseudonym_key_key] = resolve_pseudonym_key(settings.pseudonym_key, settings.var_dir)
     app[keys.metrics_key] = Metrics()
-    app.cleanup_ctx.append(_database_ctx(role))
+    app.cleanup_ctx.append(partial(_database, prepare=role != "turns"))
     app.cleanup_ctx.append(_assistant_ctx(runner, turns_apart=role == "web"))
     if role != "turns":
         app.cleanup_ctx.append(_announce_channels)
-    app.cleanup_ctx.append(_channels_ctx(role))
+    app.cleanup_ctx.append(partial(_channels, role=role))
     if role == "turns":
         return app  # its routes (the agent's) are added by bot.engine.agent_process
     health.setup(app)
@@ -106,14 +107,6 @@ def create_app(
         secure_cookies=settings.host not in LOOPBACK_HOSTS,
     )
     return app
-
-
-def _database_ctx(role: Role) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        async for _ in _database(app, prepare=role != "turns"):
-            yield
-
-    return ctx
 
 
 async def _database(app: web.Application, *, prepare: bool) -> AsyncIterator[None]:
@@ -287,14 +280,6 @@ async def _retention_loop(app: web.Application) -> None:
 # Send rates per page/OA (requests/s, burst): Messenger allows 300/s per page; Zalo's limit is
 # per app (4000/min) and undocumented per OA, so it stays conservative.
 SEND_RATES = {"facebook": (100.0, 20), "zalo": (10.0, 10)}
-
-
-def _channels_ctx(role: Role) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        async for _ in _channels(app, role):
-            yield
-
-    return ctx
 
 
 async def _channels(app: web.Application, role: Role) -> AsyncIterator[None]:

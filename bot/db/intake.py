@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
 from bot.channels.base import InboundEvent, Kind
+from bot.db.engine import sync_url
 
 FAST_KINDS = frozenset({Kind.TEXT, Kind.POSTBACK, Kind.ATTACHMENT})
 POOL_SIZE = 4  # concurrent webhooks being stored; more wait for a connection
@@ -54,7 +54,7 @@ RETURNING platform, user_ref
 
 
 def asyncpg_dsn(database_url: str) -> str:
-    url = make_url(database_url).set(drivername="postgresql")
+    url = sync_url(database_url).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
 
 
