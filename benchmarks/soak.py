@@ -72,6 +72,7 @@ class Window:
     answered: int = 0
     backlog: int = 0
     rss_mb: float = 0.0
+    kept_share: float | None = None  # turns whose tracker was kept in memory, so far
 
 
 def settle(window: Window, graph: Graph) -> None:
@@ -178,6 +179,7 @@ async def drive(
             if time.perf_counter() - window.started >= args.window:
                 window.rss_mb = rss_mb(pid)
                 window.backlog = await asyncio.to_thread(backlog, engine)
+                window.kept_share = await kept_share(session, port)
                 windows.append(window)
                 report(window, len(windows))
                 window = Window(time.perf_counter())
@@ -194,10 +196,30 @@ async def drive(
         settle(windows[-1], graph)
 
 
+async def kept_share(session: aiohttp.ClientSession, port: int) -> float | None:
+    """Of the turns so far, the share whose tracker was kept in memory (one worker's figures:
+    whichever took the scrape)."""
+    try:
+        async with session.get(f"http://127.0.0.1:{port}/metrics") as resp:
+            text = await resp.text()
+    except aiohttp.ClientError:
+        return None
+    reads = {
+        source: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        for source in ("memory", "database")
+        if line.startswith(f'khdx_tracker_reads_total{{source="{source}"}}')
+    }
+    total = sum(reads.values())
+    return reads.get("memory", 0.0) / total if total else None
+
+
 def report(w: Window, n: int) -> None:
+    kept = f"{w.kept_share:4.0%}" if w.kept_share is not None else "   -"
     print(
         f"window {n:3d}: sent {w.sent:5d} errors {w.errors:3d} ack p50 {pct(w.ack_ms, 0.5):6.1f}"
-        f" p99 {pct(w.ack_ms, 0.99):6.1f} ms  backlog {w.backlog:5d}  RSS {w.rss_mb:7.0f} MB",
+        f" p99 {pct(w.ack_ms, 0.99):6.1f} ms  backlog {w.backlog:5d}  RSS {w.rss_mb:7.0f} MB"
+        f"  trackers kept {kept}",
         flush=True,
     )
 

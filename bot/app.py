@@ -48,7 +48,7 @@ from bot.ratelimit import RateLimiter
 from bot.recipients import RecipientDirectory
 from bot.recording import MessageRecorder
 from bot.settings import Settings
-from bot.turn_link import SendWaker, TurnsLink, listen
+from bot.turn_link import Affinity, SendWaker, TurnsLink, listen
 from bot.web import deletion, health, webchat, webhooks
 from bot.web import metrics as metrics_route
 from bot.web.errors import error_middleware
@@ -80,6 +80,9 @@ def create_app(
     app[keys.topics_key] = TopicMap.load()
     app[keys.pseudonym_key_key] = resolve_pseudonym_key(settings.pseudonym_key, settings.var_dir)
     app[keys.metrics_key] = Metrics()
+    app[keys.metrics_key].watch_trackers(
+        lambda: getattr(app.get(keys.runner_key), "tracker_store", None)
+    )
     app.cleanup_ctx.append(partial(_database, prepare=role != "turns"))
     app.cleanup_ctx.append(_assistant_ctx(runner, turns_apart=role == "web"))
     if role != "turns":
@@ -176,11 +179,13 @@ def _assistant_ctx(
             return
         runner: Assistant
         if settings.agent_mode == "process":
+            affinity = Affinity.from_env() if turns_apart else None
             runner = AgentProcess(
                 settings.model_path,
                 settings.database_url,
                 log_level=settings.log_level,
                 turns=turns_apart,
+                hint_socket=affinity.own_socket if affinity else None,
             )
             if turns_apart:
                 app[keys.hint_socket_key] = runner.hint_socket
@@ -253,6 +258,20 @@ async def _handoff_loop(app: web.Application) -> None:
             log.error("campaign sweep failed: %s", type(exc).__name__)
 
 
+async def _vacuum_loop(app: web.Application) -> None:
+    """Keep the queue tables' scans short on PostgreSQL (bot/db/maintenance.py)."""
+    from bot.db.maintenance import VACUUM_INTERVAL_S, vacuum_due
+
+    while True:
+        await asyncio.sleep(VACUUM_INTERVAL_S)
+        try:
+            vacuumed = await vacuum_due(app[keys.db_key])
+            if vacuumed:
+                log.info("vacuumed %s", ", ".join(vacuumed))
+        except Exception as exc:
+            log.warning("vacuum failed: %s", type(exc).__name__)
+
+
 SESSION_SWEEP_INTERVAL_S = 600
 # Conversation state of citizens without consent is dropped after this long idle.
 SESSION_KEEP = timedelta(hours=1)
@@ -322,7 +341,7 @@ async def _channels(app: web.Application, role: Role) -> AsyncIterator[None]:
     dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
     link: TurnsLink | None = None
     if role == "web":
-        link = TurnsLink(app[keys.hint_socket_key])
+        link = TurnsLink(app[keys.hint_socket_key], Affinity.from_env())
     waker: SendWaker = link or relay
     desk = app[keys.handoff_key]
     desk.wake_relay = waker.wake
@@ -343,6 +362,8 @@ async def _channels(app: web.Application, role: Role) -> AsyncIterator[None]:
             asyncio.create_task(_retention_loop(app)),
             asyncio.create_task(_handoff_loop(app)),
         ]
+        if not app[keys.settings_key].is_sqlite:
+            tasks.append(asyncio.create_task(_vacuum_loop(app)))
     yield
     if hints is not None:
         hints.close()

@@ -28,11 +28,16 @@ from sqlalchemy.engine import Connection
 
 from bot.db.models import inbox, outbox
 
+
+def worker_id(index: int | str) -> str:
+    """The id of the supervisor's worker `index` on this host (WORKER_ID overrides it for a
+    worker started on its own)."""
+    return (os.environ.get("WORKER_ID") or f"{socket.gethostname()}:{index}")[:48]
+
+
 # Stable across restarts of the same worker (the supervisor passes WORKER_INDEX): a restarted
 # worker takes its own rows back at once instead of waiting for its claims to expire.
-WORKER_ID = (
-    os.environ.get("WORKER_ID") or f"{socket.gethostname()}:{os.environ.get('WORKER_INDEX', '0')}"
-)[:48]
+WORKER_ID = worker_id(os.environ.get("WORKER_INDEX", "0"))
 INBOX_LEASE = timedelta(seconds=20)
 SEND_LEASE = timedelta(seconds=60)  # longer than any send with its retries (bot/channels)
 UNSETTLED = ("pending", "sending")

@@ -19,7 +19,7 @@ from bot import keys
 from bot.channels.base import ChannelAdapter, Kind
 from bot.channels.facebook import GET_STARTED_PAYLOAD
 from bot.channels.senders import Sender
-from bot.claims import SEND_LEASE, WORKER_ID, claim_inbox
+from bot.claims import INBOX_LEASE, SEND_LEASE, WORKER_ID, claim_inbox
 from bot.conversation import handle_message
 from bot.data_rights import ERASE_AFTER_SEND
 from bot.db.engine import database_unavailable
@@ -28,6 +28,7 @@ from bot.engine.runner import AssistantNotReady
 from bot.inbox import encode_body
 from bot.recording import outbound_row
 from bot.scheduling import ConversationWorkers
+from bot.turn_link import Claim, ClaimFor
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ _MARK_DONE = (
         text=None,
     )
 )
+
+
+def _claim_here(conversation: tuple[str, str]) -> Claim:
+    return WORKER_ID, INBOX_LEASE
 
 
 def turn_text(kind: str, text: str | None, payload: str | None) -> str:
@@ -129,6 +134,12 @@ class Dispatcher(ConversationWorkers):
     def has_room(self) -> bool:
         """Fewer conversations in hand than it runs at once: new turns can start here now."""
         return len(self._active) < MAX_CONCURRENT_CONVERSATIONS
+
+    def claim(self) -> ClaimFor | None:
+        """With room, this worker claims the webhook's rows and starts them at once; busy, it
+        leaves them unclaimed for a worker with room (the kernel or a load balancer spreads
+        connections, not work: one keep-alive connection can carry most webhooks)."""
+        return _claim_here if self.has_room() else None
 
     def offer(self, conversations: Iterable[tuple[str, str]], *, claimed: bool) -> None:
         """Conversations with newly stored turns: start those this worker claimed."""

@@ -18,11 +18,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bot.channels.base import TURN_KINDS, InboundEvent, Kind
-from bot.claims import INBOX_LEASE, WORKER_ID
 from bot.db.intake import FAST_KINDS, PostgresIntake
 from bot.db.models import dead_letters, inbox, outbox, recipients
 from bot.db.writer import BatchWriter
 from bot.privacy import mask_text
+from bot.turn_link import ClaimFor
 
 DEAD_LETTER_BODY_LIMIT = 4000
 # The messaging window is tracked to the minute; fresher recipient rows are not rewritten.
@@ -54,14 +54,14 @@ async def store_events(
     now: datetime,
     seen: dict[str, datetime] | None = None,
     *,
-    claim: bool = True,
+    claim: ClaimFor | None = None,
     fast: PostgresIntake | None = None,
 ) -> list[tuple[str, str]]:
     """Persist a webhook's events (committed when this returns); return the conversations
     (platform, user_ref) that got a new event to answer.
 
-    `claim`: this worker will answer them (it has room); otherwise they are left unclaimed for
-    whichever worker's scan has room first (bot/claims.py).
+    `claim`: which worker is to answer each conversation, for how long before others may
+    (bot/claims.py, bot/turn_link.py); None: unclaimed, for whichever worker's scan has room.
 
     `seen` remembers when each user's recipient row was last written by this process: a user
     who wrote less than a minute ago needs no second write of the same window timestamp.
@@ -74,7 +74,12 @@ async def store_events(
         for ref in refs
         if seen is not None and ref in seen and now - seen[ref] < RECIPIENT_REFRESH
     }
-    claimed_by = WORKER_ID if claim else None
+    claims = [
+        claim((event.platform, ref)) if claim is not None else None
+        for event, ref in zip(events, refs, strict=True)
+    ]
+    claimed_by = [c[0] if c else None for c in claims]
+    claimed_until = [now + c[1] if c else None for c in claims]
     if fast is not None and events and all(event.kind in FAST_KINDS for event in events):
         stored = await fast.store(
             events,
@@ -83,12 +88,12 @@ async def store_events(
             [ref not in fresh for ref in refs],
             now,
             claimed_by,
-            now + INBOX_LEASE if claimed_by else None,
+            claimed_until,
         )
     else:
 
         def work(conn: Connection) -> list[tuple[str, str]]:
-            return _store(conn, events, refs, now, fresh, claimed_by)
+            return _store(conn, events, refs, now, fresh, claimed_by, claimed_until)
 
         stored = await writer.write(work, urgent=True)
     if seen is not None:
@@ -106,10 +111,11 @@ def _store(
     refs: list[str],
     now: datetime,
     fresh: set[str],
-    claimed_by: str | None,
+    claimed_by: list[str | None],
+    claimed_until: list[datetime | None],
 ) -> list[tuple[str, str]]:
     stored: list[tuple[str, str]] = []
-    for event, ref in zip(events, refs, strict=True):
+    for event, ref, by, until in zip(events, refs, claimed_by, claimed_until, strict=True):
         if event.kind in TURN_KINDS or event.kind is Kind.UNFOLLOW:
             if ref not in fresh or event.kind in (Kind.FOLLOW, Kind.UNFOLLOW):
                 _upsert_recipient(conn, event, ref, now)
@@ -127,9 +133,10 @@ def _store(
                     # An unfollow is recorded, never answered.
                     "status": "pending" if event.kind in TURN_KINDS else "done",
                     "attempts": 0,
-                    # Usually the worker that acknowledged it starts the turn at once.
-                    "claimed_by": claimed_by,
-                    "claimed_until": now + INBOX_LEASE if claimed_by else None,
+                    # Usually the worker that acknowledged it (or owns the conversation)
+                    # starts the turn at once.
+                    "claimed_by": by,
+                    "claimed_until": until,
                 },
             )
             if event.kind in TURN_KINDS and result.rowcount:

@@ -6,11 +6,11 @@ The outbox depth is read from the database at scrape time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.metrics_core import Metric
+from prometheus_client.metrics_core import CounterMetricFamily, Metric
 from prometheus_client.parser import text_string_to_metric_families
 
 TURN_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -54,8 +54,31 @@ class Metrics:
         )
         self.errors = Counter("khdx_errors", "Errors by kind", ["kind"], registry=self.registry)
 
+    def watch_trackers(self, store: Callable[[], Any]) -> None:
+        """Count where turns found their conversation (bot/engine/cached_store.py): kept in
+        memory, or rebuilt from the database. Read at scrape time from `store()`."""
+        self.registry.register(_TrackerReads(store))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _TrackerReads:
+    def __init__(self, store: Callable[[], Any]) -> None:
+        self._store = store
+
+    def collect(self) -> Iterator[Metric]:
+        store = self._store()
+        if store is None or not hasattr(store, "hits"):
+            return
+        family = CounterMetricFamily(
+            "khdx_tracker_reads",
+            "Conversation trackers read for a turn, by where they came from",
+            labels=["source"],
+        )
+        family.add_metric(["memory"], store.hits)
+        family.add_metric(["database"], store.misses)
+        yield family
 
 
 def merge_expositions(*texts: str) -> bytes:

@@ -12,6 +12,14 @@ work; the turn process starts them if it has room, otherwise any worker's scan c
 (bot/claims.py). Volunteer replies and newsletter issues queued by the gateway wake the turn
 process's relay the same way. A hint is a datagram sent without waiting: if it is lost (the
 turn process restarting), the scans find the rows within a second.
+
+Affinity (workers started by `python -m bot run --workers N`): a conversation's turns go to one
+turn process, worker hash(conversation) % N, whichever gateway took the webhook. Its tracker
+then stays in that process's memory between turns (bot/engine/cached_store.py); measured before
+this (soak, 1,000 users, 2 workers): a conversation alternated between the two turn processes,
+its kept tracker was stale half the time and rebuilt from every stored event. The gateway
+stores the rows claimed by the owning worker for a short lease (AFFINITY_LEASE) and hints its
+turn process; if the owner is busy or gone, the lease runs out and any worker's scan takes them.
 """
 
 from __future__ import annotations
@@ -19,21 +27,69 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
+
+from bot.claims import worker_id
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # (platform, user_ref)
 MAX_DATAGRAM = 60_000  # below the default Unix datagram limit; hints are batched up to it
+# Short: a busy or dead owner's conversations wait this long before any worker's scan takes them.
+AFFINITY_LEASE = timedelta(seconds=2)
+# Set by the supervisor (bot/workers.py) for its workers: where the turn processes listen.
+HINTS_DIR_ENV = "KHDX_TURN_HINTS_DIR"
+WORKERS_ENV = "KHDX_WORKERS"
+
+# Who is to answer a conversation's new rows: (worker id, lease), or None: left unclaimed.
+Claim = tuple[str, timedelta]
+ClaimFor = Callable[[Key], Claim | None]
+
+
+def owner(conversation: Key, workers: int) -> int:
+    """The worker index whose turn process answers `conversation` (stable across processes
+    and restarts: not Python's salted hash)."""
+    platform, ref = conversation
+    return zlib.crc32(f"{platform}:{ref}".encode()) % workers
+
+
+@dataclass(frozen=True)
+class Affinity:
+    """The turn processes of the supervisor's workers: their hint sockets by worker index."""
+
+    directory: Path
+    workers: int
+    index: int
+
+    @classmethod
+    def from_env(cls) -> Affinity | None:
+        directory = os.environ.get(HINTS_DIR_ENV)
+        workers = int(os.environ.get(WORKERS_ENV) or 0)
+        if not directory or workers < 2:
+            return None
+        return cls(Path(directory), workers, int(os.environ.get("WORKER_INDEX") or 0))
+
+    def socket(self, index: int) -> Path:
+        return self.directory / f"turns-{index}.sock"
+
+    @property
+    def own_socket(self) -> Path:
+        return self.socket(self.index)
 
 
 class TurnIntake(Protocol):
     """What intake needs from whatever runs turns (bot.dispatcher.Dispatcher or a TurnsLink)."""
 
-    def has_room(self) -> bool: ...
+    def claim(self) -> ClaimFor | None:
+        """Who claims the rows of the webhook being stored now (None: nobody, for any scan)."""
+        ...
 
     def offer(self, conversations: Iterable[Key], *, claimed: bool) -> None: ...
 
@@ -43,36 +99,61 @@ class SendWaker(Protocol):
 
 
 class TurnsLink:
-    """The gateway's side: turn and send hints for its turn process."""
+    """The gateway's side: turn and send hints for its turn process, or with `affinity` for
+    the turn process of the worker that owns each conversation."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, affinity: Affinity | None = None) -> None:
         self.path = path
+        self.affinity = affinity
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._sock.setblocking(False)
         self.lost = 0
+        self._owners = [worker_id(i) for i in range(affinity.workers)] if affinity else []
 
-    def has_room(self) -> bool:
-        # The gateway does not know how busy its turn process is: rows stay unclaimed and
-        # the turn process decides (it may leave them to another worker).
-        return False
+    def claim(self) -> ClaimFor | None:
+        # Without affinity the gateway does not know how busy its turn process is: rows stay
+        # unclaimed and the turn process decides (it may leave them to another worker).
+        return self._owner_claim if self.affinity else None
+
+    def _owner_claim(self, conversation: Key) -> Claim:
+        assert self.affinity is not None
+        return self._owners[owner(conversation, self.affinity.workers)], AFFINITY_LEASE
+
+    def _target(self, conversation: Key) -> Path:
+        if self.affinity is None:
+            return self.path
+        return self.affinity.socket(owner(conversation, self.affinity.workers))
 
     def offer(self, conversations: Iterable[Key], *, claimed: bool) -> None:
-        turns = list(dict.fromkeys(conversations))
-        if turns:
-            self._send({"turns": turns})
+        by_target: dict[Path, list[Key]] = {}
+        for conversation in dict.fromkeys(conversations):
+            by_target.setdefault(self._target(conversation), []).append(conversation)
+        for target, turns in by_target.items():
+            self._send({"turns": turns}, target)
 
     def wake(self, conversation: Key | None = None) -> None:
         """New replies to send for `conversation` (None: look everywhere)."""
-        self._send({"sends": [conversation] if conversation else None})
+        target = self._target(conversation) if conversation else self.path
+        self._send({"sends": [conversation] if conversation else None}, target)
 
-    def _send(self, message: dict[str, Any]) -> None:
+    def _send(self, message: dict[str, Any], target: Path) -> None:
         data = json.dumps(message, separators=(",", ":")).encode()
         if len(data) > MAX_DATAGRAM:  # a huge webhook batch: a full scan finds them all
             data = b'{"turns":null}'
         try:
-            self._sock.sendto(data, str(self.path))
-        except OSError:  # not listening (restarting) or its queue is full: the scans find them
-            self.lost += 1
+            self._sock.sendto(data, str(target))
+            return
+        except OSError:  # not listening (restarting) or its queue is full
+            pass
+        if target != self.path:
+            # The owner is restarting: this worker's own turn process starts them now (the
+            # conversation lock keeps it to one worker) rather than after the lease.
+            try:
+                self._sock.sendto(data, str(self.path))
+                return
+            except OSError:
+                pass
+        self.lost += 1  # the scans find them
 
     def close(self) -> None:
         self._sock.close()

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from types import FrameType
 
 from bot.db.migrate import upgrade
 from bot.settings import Settings
+from bot.turn_link import HINTS_DIR_ENV, WORKERS_ENV
 
 log = logging.getLogger(__name__)
 SHUTDOWN_TIMEOUT_S = 45.0  # a worker finishes its running turns and sends first
@@ -41,9 +44,15 @@ def supervise(settings: Settings, workers: int, argv: list[str]) -> int:
     command = [sys.executable, "-m", "bot", "run", "--reuse-port", *argv]
     procs: dict[int, subprocess.Popen[bytes]] = {}
     stopping = False
+    # The turn processes listen here, one socket per worker index, so that any gateway can
+    # hint a conversation's turns to the worker that owns it (bot/turn_link.py).
+    hints_dir = tempfile.mkdtemp(prefix="khdx-turns-")
+    base_env = {**os.environ, HINTS_DIR_ENV: hints_dir, WORKERS_ENV: str(workers)}
+    # Each worker's id is host:index (bot/claims.py); one WORKER_ID for all would merge them.
+    base_env.pop("WORKER_ID", None)
 
     def start(index: int) -> None:
-        env = {**os.environ, "WORKER_INDEX": str(index)}
+        env = {**base_env, "WORKER_INDEX": str(index)}
         procs[index] = subprocess.Popen(command, env=env)  # noqa: S603
         log.info("worker %d started (pid %d)", index, procs[index].pid)
 
@@ -72,5 +81,6 @@ def supervise(settings: Settings, workers: int, argv: list[str]) -> int:
             proc.wait(remaining)
         except subprocess.TimeoutExpired:
             proc.kill()
+    shutil.rmtree(hints_dir, ignore_errors=True)
     log.info("all workers stopped")
     return 0

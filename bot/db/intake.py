@@ -31,9 +31,9 @@ _STORE = """
 WITH ev AS (
     SELECT * FROM unnest(
         $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-        $8::text[], $9::bool[]
+        $8::text[], $9::bool[], $11::text[], $12::timestamptz[]
     ) WITH ORDINALITY AS e(platform, event_id, page_id, user_ref, kind, text, payload,
-                           platform_user_id, refresh, n)
+                           platform_user_id, refresh, claimed_by, claimed_until, n)
 ), window_opened AS (
     INSERT INTO recipients AS r
         (user_ref, platform, page_id, platform_user_id, first_seen_at, last_inbound_at)
@@ -46,7 +46,7 @@ WITH ev AS (
 INSERT INTO inbox (platform, event_id, page_id, user_ref, kind, text, payload, received_at,
                    status, attempts, claimed_by, claimed_until)
 SELECT platform, event_id, page_id, user_ref, kind, text, payload, $10,
-       'pending', 0, $11, $12
+       'pending', 0, claimed_by, claimed_until
 FROM ev ORDER BY n
 ON CONFLICT (platform, event_id) DO NOTHING
 RETURNING platform, user_ref
@@ -80,8 +80,8 @@ class PostgresIntake:
         texts: Sequence[str | None],
         refresh: Sequence[bool],
         now: datetime,
-        claimed_by: str | None,
-        claimed_until: datetime | None,
+        claimed_by: Sequence[str | None],
+        claimed_until: Sequence[datetime | None],
     ) -> list[tuple[str, str]]:
         """Store `events` (all of FAST_KINDS); the conversations that got a new row."""
         if self._pool is None:
@@ -100,7 +100,7 @@ class PostgresIntake:
                 [e.user_id for e in events],
                 list(refresh),
                 now,
-                claimed_by,
-                claimed_until,
+                list(claimed_by),
+                list(claimed_until),
             )
         return [(row["platform"], row["user_ref"]) for row in rows]

@@ -48,15 +48,17 @@ class AgentProcess:
         *,
         log_level: str = "INFO",
         turns: bool = False,
+        hint_socket: Path | None = None,
     ) -> None:
-        """`turns`: the child also runs the dispatcher and the relay (bot/turn_link.py)."""
+        """`turns`: the child also runs the dispatcher and the relay (bot/turn_link.py), woken
+        by hints on `hint_socket` (a fresh path when None)."""
         self.model_path = model_path
         self._database_url = database_url
         self._log_level = log_level
         self._turns = turns
         name = f"khdx-agent-{uuid.uuid4().hex[:12]}"
         self._socket = Path(tempfile.gettempdir()) / f"{name}.sock"
-        self.hint_socket = Path(tempfile.gettempdir()) / f"{name}-hints.sock"
+        self.hint_socket = hint_socket or Path(tempfile.gettempdir()) / f"{name}-hints.sock"
         self._proc: asyncio.subprocess.Process | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False

@@ -111,6 +111,11 @@ class AssistantRunner:
     def ready(self) -> bool:
         return self._agent is not None and self._agent.is_ready()
 
+    @property
+    def tracker_store(self) -> Any:
+        """The agent's tracker store once loaded (its figures go to /metrics)."""
+        return self._agent.tracker_store if self._agent is not None else None
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start_thread(self) -> None:
@@ -152,6 +157,9 @@ class AssistantRunner:
         )
 
         skip_schema_check_for_inprocess_actions()
+        from bot.engine.event_types import cache_event_type_lookup
+
+        cache_event_type_lookup()
 
         if not self.model_path.exists():
             raise FileNotFoundError(f"no trained model at {self.model_path}; run `make train`")

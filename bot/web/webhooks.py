@@ -89,9 +89,7 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
         return ref_for(app, event.platform, event.page_id, event.user_id)
 
     dispatcher = app[keys.dispatcher_key]
-    # A busy worker leaves new turns to a worker with room (the kernel or a load balancer
-    # spreads connections, not work: one keep-alive connection can carry most webhooks).
-    claim = dispatcher.has_room()
+    claim = dispatcher.claim()
     try:
         stored = await store_events(
             app[keys.writer_key],
@@ -106,7 +104,7 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
         # Not committed: say so, and the platform will deliver it again.
         log.error("%s webhook not stored: %s", platform, type(exc).__name__)
         return _not_stored(metrics)
-    dispatcher.offer(stored, claimed=claim)
+    dispatcher.offer(stored, claimed=claim is not None)
     if stored:
         metrics.messages_in.labels(platform).inc(len(stored))
     metrics.ack_latency.labels(platform).observe(time.perf_counter() - started)

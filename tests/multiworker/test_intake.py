@@ -43,7 +43,7 @@ async def test_rows_in_order_each_delivery_once_text_masked(database: str) -> No
             message("m2", "b", "sdt cua minh la 0912345678"),
             message("m3", "a", "con muc 1", Kind.POSTBACK),
         ]
-        stored = await store_events(writer, batch, ref, NOW, {}, claim=False, fast=intake)
+        stored = await store_events(writer, batch, ref, NOW, {}, claim=None, fast=intake)
         assert stored == [
             ("facebook", "ref-psid-a"),
             ("facebook", "ref-psid-b"),
@@ -54,10 +54,21 @@ async def test_rows_in_order_each_delivery_once_text_masked(database: str) -> No
             writer, [batch[1], message("m4", "b", "cam on")], ref, NOW, {}, fast=intake
         )
         assert again == [("facebook", "ref-psid-b")]
+        # Each conversation's rows are claimed by the worker that owns it (bot/turn_link.py).
+        owners = {"ref-psid-a": "host:0", "ref-psid-c": "host:1"}
+        await store_events(
+            writer,
+            [message("m5", "a", "hi"), message("m6", "c", "alo")],
+            ref,
+            NOW,
+            {},
+            claim=lambda key: (owners[key[1]], timedelta(seconds=2)),
+            fast=intake,
+        )
         with engine.connect() as conn:
             rows = conn.execute(
                 sa.text(
-                    "SELECT event_id, user_ref, kind, text, status, claimed_by"
+                    "SELECT event_id, user_ref, kind, text, status, claimed_by, claimed_until"
                     " FROM inbox ORDER BY id"
                 )
             ).all()
@@ -66,12 +77,13 @@ async def test_rows_in_order_each_delivery_once_text_masked(database: str) -> No
                     sa.text("SELECT platform_user_id, last_inbound_at FROM recipients")
                 ).all()
             )
-        assert [r.event_id for r in rows] == ["m1", "m2", "m3", "m4"]
-        assert [r.kind for r in rows] == ["text", "text", "postback", "text"]
+        assert [r.event_id for r in rows] == ["m1", "m2", "m3", "m4", "m5", "m6"]
+        assert [r.kind for r in rows] == ["text", "text", "postback", "text", "text", "text"]
         assert "0912345678" not in rows[1].text
         assert {r.status for r in rows} == {"pending"}
-        assert rows[0].claimed_by is None and rows[3].claimed_by is not None
-        assert window == {"psid-a": NOW, "psid-b": NOW}
+        assert [r.claimed_by for r in rows] == [None, None, None, None, "host:0", "host:1"]
+        assert rows[5].claimed_until == NOW + timedelta(seconds=2)
+        assert window == {"psid-a": NOW, "psid-b": NOW, "psid-c": NOW}
     finally:
         await intake.close()
         engine.dispose()
