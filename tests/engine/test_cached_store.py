@@ -64,10 +64,20 @@ async def test_a_kept_tracker_is_used_only_while_the_database_agrees(tmp_path: P
     assert await turn(first, "u1", "mới") == ["mới"]
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def test_the_memory_kept_is_bounded_by_events(tmp_path: Path) -> None:
     bounded = store(tmp_path / "b.db")
     bounded._max_events = 40  # four events at most per conversation, forty in all
+    bounded._clock = clock = Clock()
     for i in range(12):
+        clock.now += 120  # conversations long idle: the least recently used goes first
         await turn(bounded, f"u{i}", "xin chào")  # 4 events each (with action_listen first)
     assert bounded.kept_events == 40 and len(bounded._kept) == 10
     assert "u0" not in bounded._kept and "u1" not in bounded._kept  # the oldest went first
@@ -76,3 +86,24 @@ async def test_the_memory_kept_is_bounded_by_events(tmp_path: Path) -> None:
     assert "u11" not in bounded._kept  # grew past four events: read from the database again
     assert bounded.kept_events == 36
     assert await turn(bounded, "u11", "nữa") == ["xin chào", "câu 2", "nữa"]
+
+
+async def test_conversations_in_use_stay_kept_when_more_come_than_fit(tmp_path: Path) -> None:
+    """Twenty users writing in turn, every 50 s, memory for about ten: those kept stay and are
+    found kept at their next turns (least-recently-used eviction drops each just before)."""
+    cycling = store(tmp_path / "c.db")
+    cycling._max_events = 10 * 12  # ten conversations of three turns
+    cycling._clock = clock = Clock()
+    users = [f"u{i}" for i in range(20)]
+    for round_ in range(3):
+        for user in users:
+            clock.now += 2.5  # each user again 50 s later
+            await turn(cycling, user, f"câu {round_}")
+    assert cycling.kept_events <= 120
+    # 37 of 60 turns found their tracker kept; least-recently-used eviction found 14 (only in
+    # the second round, while all twenty still fitted).
+    assert cycling.hits >= 30
+    # Once a kept conversation has been idle for a while, a newcomer takes its place.
+    clock.now += 600
+    await turn(cycling, "new", "xin chào")
+    assert "new" in cycling._kept and "u0" not in cycling._kept
