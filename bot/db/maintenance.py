@@ -16,15 +16,12 @@ some servers run without it. So the gateway checks the tables' dead-row counts (
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import citizens, conversations, handoffs, inbox, outbox, recipients
-
-log = logging.getLogger(__name__)
 
 VACUUM_INTERVAL_S = 30.0
 # Tables whose rows change state (not Rasa's append-only `events`, which needs ANALYZE only as

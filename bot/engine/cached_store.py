@@ -48,9 +48,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     ) -> None:
         super().__init__(*args, **kwargs)
         # sender -> (tracker, events stored, id of the last stored event, when kept)
-        self._kept: OrderedDict[str, tuple[DialogueStateTracker, int, int, float]] = (
-            OrderedDict()
-        )
+        self._kept: OrderedDict[str, tuple[DialogueStateTracker, int, int, float]] = OrderedDict()
         self._max_events = max_events
         self._min_idle_s = min_idle_s
         self._clock = clock

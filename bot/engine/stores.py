@@ -10,6 +10,18 @@ if TYPE_CHECKING:
     from rasa.core.tracker_store import TrackerStore
 
 
+# The tracker's events are committed without waiting for the WAL flush. Measured (1,000-user
+# soak, 2 workers, 20 msg/s): PostgreSQL flushed its WAL 140 times a second, 7 per message, and
+# its sessions waited mostly on that flush (`IO:WALSync` in pg_stat_activity), webhook intake
+# included (ack p50 14 ms). For Messenger and Zalo nothing is risked: a turn's tracker save is
+# followed by the commit that marks its inbox row done with its replies, which is synchronous
+# and flushes the WAL up to itself, the tracker's events included; if that commit never
+# happens, the row stays pending and the turn runs again, as after any failure before it. A
+# web chat turn has no such commit: if PostgreSQL itself crashes within a fraction of a second
+# (wal_writer_delay) of the reply, the page's conversation goes on from the turn before.
+TRACKER_SESSION_OPTIONS = "-c synchronous_commit=off"
+
+
 def sql_tracker_store(database_url: str, domain: Any) -> TrackerStore:
     """Rasa's SQLTrackerStore on the gateway's database (table `events`), keeping each
     conversation's tracker in memory between turns (bot/engine/cached_store.py)."""
@@ -35,15 +47,3 @@ def sql_tracker_store(database_url: str, domain: Any) -> TrackerStore:
         password=url.password,
         query={"options": TRACKER_SESSION_OPTIONS},
     )
-
-
-# The tracker's events are committed without waiting for the WAL flush. Measured (1,000-user
-# soak, 2 workers, 20 msg/s): PostgreSQL flushed its WAL 140 times a second, 7 per message, and
-# its sessions waited mostly on that flush (`IO:WALSync` in pg_stat_activity), webhook intake
-# included (ack p50 14 ms). For Messenger and Zalo nothing is risked: a turn's tracker save is
-# followed by the commit that marks its inbox row done with its replies, which is synchronous
-# and flushes the WAL up to itself, the tracker's events included; if that commit never
-# happens, the row stays pending and the turn runs again, as after any failure before it. A
-# web chat turn has no such commit: if PostgreSQL itself crashes within a fraction of a second
-# (wal_writer_delay) of the reply, the page's conversation goes on from the turn before.
-TRACKER_SESSION_OPTIONS = "-c synchronous_commit=off"

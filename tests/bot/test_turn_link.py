@@ -25,7 +25,6 @@ class Recorder:
     def __init__(self, room: bool = True) -> None:
         self.room = room
         self.turns: list[Key | None] = []
-        self.sends: list[Key | None] = []
 
     def has_room(self) -> bool:
         return self.room

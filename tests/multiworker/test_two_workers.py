@@ -30,7 +30,7 @@ def metric(text: str, name: str) -> float:
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
-        if line.startswith((f"{name} ", f"{name}{{" if "{" not in name else name))
+        if (sample := line.rsplit(" ", 1)[0]) == name or sample.startswith(f"{name}{{")
     )
 
 
