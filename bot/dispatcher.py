@@ -260,7 +260,10 @@ class Dispatcher(ConversationWorkers):
             if records:
                 conn.execute(messages.insert(), records)
 
-        await self._app[keys.writer_key].write(work)
+        # Lazy: if PostgreSQL crashed before this reached the disk, the row would be pending
+        # again and answered again, never sent twice: the relay's claim of the first reply is
+        # a durable commit, which flushes this one first.
+        await self._app[keys.writer_key].write(work, lazy=sender is not None)
         self.turns_done += 1
         self._wake_relay((row.platform, row.user_ref))
 

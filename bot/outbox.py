@@ -219,8 +219,11 @@ class Relay(ConversationWorkers):
         attempts = row.attempts + 1
         now = self._clock()
         if result.ok:
+            # Lazy: lost in a PostgreSQL crash, the row would stay `sending` and be recorded
+            # `unknown` (bot/claims.py), never sent again.
             await self._update(
                 row.id,
+                lazy=True,
                 status="sent",
                 attempts=attempts,
                 sent_at=now,
@@ -273,7 +276,7 @@ class Relay(ConversationWorkers):
                 ref=row.user_ref,
             )
 
-    async def _update(self, row_id: int, **values: Any) -> None:
+    async def _update(self, row_id: int, *, lazy: bool = False, **values: Any) -> None:
         """Record a row's new state. After a send this must not be lost (the row would be sent
         again), so a failing database is retried for a while (e.g. PostgreSQL restarting)."""
 
@@ -282,7 +285,7 @@ class Relay(ConversationWorkers):
 
         for attempt in range(RECORD_ATTEMPTS):
             try:
-                await self._writer.write(work)
+                await self._writer.write(work, lazy=lazy)
                 return
             except Exception as exc:
                 if attempt == RECORD_ATTEMPTS - 1:

@@ -118,7 +118,11 @@ class MessageRecorder:
 
         citizen.last_at = now
         try:
-            citizen.conversation_id = await self.writer.write(work)
+            # A new conversation's row is durable (later rows refer to it); another message
+            # in it is a statistic a PostgreSQL crash may cost, so it does not wait for the WAL.
+            citizen.conversation_id = await self.writer.write(
+                work, lazy=not opens and current is not None
+            )
         except Exception as exc:  # a lost statistic must never cost the citizen a reply
             log.error("could not record message: %s", type(exc).__name__)
         if topic not in NOT_RATED_TOPICS:
