@@ -8,6 +8,11 @@ checks that id with one indexed query (`max(id)` of the conversation): unchanged
 tracker is used as it is; changed (another worker answered in between, or the conversation was
 erased or forgotten), the tracker is rebuilt from the database as Rasa does. The database
 stays the truth; the memory only saves work.
+
+A long session is handed to Rasa shortened to its start and its last turns (`compact`): Rasa's
+prediction replays every event of the session each turn (the state featuriser behind
+RulePolicy), so a turn's cost grew with the session. Measured (soak, 1,000 users each writing
+every 50 s): a turn at minute 25 cost twice one at minute 10, and replies fell behind.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -34,6 +40,48 @@ MIN_IDLE_S = 60.0
 # Bounded by events as well as conversations: the 30-minute soak (1,000 users, 15 msg/s) grew
 # each agent by ~6 MB a minute while every conversation's tracker was kept, however long.
 MAX_KEPT_EVENTS = 50_000
+# Events of a session handed to Rasa for a turn, beyond its start. The assistant's rules see one
+# user turn (`restrict_rules`), it has no slots or forms and its actions read only the latest
+# message, so the last turns decide every prediction; a turn is 5-8 events.
+MAX_TURN_EVENTS = 60
+
+
+def compact(tracker: DialogueStateTracker, limit: int) -> DialogueStateTracker:
+    """The tracker with its session's start and the last whole turns within `limit` events;
+    the tracker itself if it is short (or has no turn boundary to cut at)."""
+    events = list(tracker.events)
+    if len(events) <= limit:
+        return tracker
+    head = _session_start(events)
+    if head is None:
+        return tracker
+    for cut in range(max(len(head) + 1, len(events) - limit), len(events)):
+        if _turn_starts(events, cut):
+            short = tracker.init_copy()  # same sender and slots, values reset
+            for event in events[: len(head)] + events[cut:]:
+                short.update(event)
+            return short
+    return tracker
+
+
+def _session_start(events: list[Event]) -> list[Event] | None:
+    """The events up to the session's first `action_listen` (the session start)."""
+    for index, event in enumerate(events[:8]):
+        if isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME:
+            if any(isinstance(e, SessionStarted) for e in events[:index]):
+                return events[: index + 1]
+            return None
+    return None
+
+
+def _turn_starts(events: list[Event], index: int) -> bool:
+    """A user message right after the assistant began to listen: a clean place to cut."""
+    previous = events[index - 1]
+    return (
+        isinstance(events[index], UserUttered)
+        and isinstance(previous, ActionExecuted)
+        and previous.action_name == ACTION_LISTEN_NAME
+    )
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
@@ -43,6 +91,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         cache_size: int = CACHE_SIZE,
         max_events: int = MAX_KEPT_EVENTS,
         min_idle_s: float = MIN_IDLE_S,
+        turn_events: int = MAX_TURN_EVENTS,
         clock: Callable[[], float] = time.monotonic,
         **kwargs: Any,
     ) -> None:
@@ -51,6 +100,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._kept: OrderedDict[str, tuple[DialogueStateTracker, int, int, float]] = OrderedDict()
         self._max_events = max_events
         self._min_idle_s = min_idle_s
+        self._turn_events = turn_events
         self._clock = clock
         self.kept_events = 0
         # Trackers handed out for a turn: how many of their events are stored already.
@@ -75,12 +125,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             with self.session_scope() as session:
                 if self._last_id(session, sender_id) == last_id:
                     self.hits += 1
-                    self._stored[sender_id] = stored
-                    return tracker
+                    return self._hand_out(tracker)
         self.misses += 1
         tracker = await super().retrieve(sender_id)
-        # Rasa's `save` counts what is stored since the session began: the same number.
-        self._stored[sender_id] = len(tracker.events) if tracker is not None else 0
+        if tracker is None:
+            self._stored[sender_id] = 0
+            return None
+        return self._hand_out(tracker)
+
+    def _hand_out(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        """The tracker for a turn, shortened if long; every event it holds is stored, so the
+        events after them at `save` are the turn's new ones."""
+        tracker = compact(tracker, self._turn_events)
+        self._stored[tracker.sender_id] = len(tracker.events)
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:

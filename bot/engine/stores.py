@@ -14,23 +14,25 @@ if TYPE_CHECKING:
 # soak, 2 workers, 20 msg/s): PostgreSQL flushed its WAL 140 times a second, 7 per message, and
 # its sessions waited mostly on that flush (`IO:WALSync` in pg_stat_activity), webhook intake
 # included (ack p50 14 ms). For Messenger and Zalo nothing is risked: a turn's tracker save is
-# followed by the commit that marks its inbox row done with its replies, which is synchronous
-# and flushes the WAL up to itself, the tracker's events included; if that commit never
-# happens, the row stays pending and the turn runs again, as after any failure before it. A
+# followed by the commit that marks its inbox row done with its replies, then by the claim of
+# its first reply for sending, which is synchronous and flushes the WAL up to itself, the
+# tracker's events included (bot/db/writer.py, lazy writes); if those commits never reach the
+# disk, the row is pending again and the turn runs again, as after any failure before it. A
 # web chat turn has no such commit: if PostgreSQL itself crashes within a fraction of a second
 # (wal_writer_delay) of the reply, the page's conversation goes on from the turn before.
 TRACKER_SESSION_OPTIONS = "-c synchronous_commit=off"
 
 
-def sql_tracker_store(database_url: str, domain: Any) -> TrackerStore:
+def sql_tracker_store(database_url: str, domain: Any, **options: Any) -> TrackerStore:
     """Rasa's SQLTrackerStore on the gateway's database (table `events`), keeping each
-    conversation's tracker in memory between turns (bot/engine/cached_store.py)."""
+    conversation's tracker in memory between turns (bot/engine/cached_store.py; `options` go
+    to it)."""
     from bot.engine.cached_store import CachedSQLTrackerStore as SQLTrackerStore
 
     url = sync_url(database_url)
     if url.get_backend_name() == "sqlite":
         ensure_sqlite_dir(database_url)
-        store = SQLTrackerStore(domain, dialect="sqlite", db=url.database)
+        store = SQLTrackerStore(domain, dialect="sqlite", db=url.database, **options)
         from sqlalchemy import event
 
         from bot.db.engine import apply_sqlite_pragmas
@@ -46,4 +48,5 @@ def sql_tracker_store(database_url: str, domain: Any) -> TrackerStore:
         username=url.username,
         password=url.password,
         query={"options": TRACKER_SESSION_OPTIONS},
+        **options,
     )

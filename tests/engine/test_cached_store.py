@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 
 from bot.engine.cached_store import CachedSQLTrackerStore
 from bot.engine.stores import sql_tracker_store
@@ -107,3 +107,56 @@ async def test_conversations_in_use_stay_kept_when_more_come_than_fit(tmp_path: 
     clock.now += 600
     await turn(cycling, "new", "xin chào")
     assert "new" in cycling._kept and "u0" not in cycling._kept
+
+
+async def session_turn(store: CachedSQLTrackerStore, sender: str, text: str) -> int:
+    """A turn as Rasa runs it in a session: the session starts on the first message. Returns
+    how many events Rasa was given."""
+    tracker = await store.get_or_create_tracker(sender, append_action_listen=False)
+    given = len(tracker.events)
+    if not tracker.events:
+        tracker.update(ActionExecuted("action_session_start"))
+        tracker.update(SessionStarted())
+        tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered(text))
+    tracker.update(ActionExecuted("action_answer"))
+    tracker.update(BotUttered(f"re: {text}"))
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+    return given
+
+
+async def test_a_long_session_reaches_rasa_shortened_and_is_stored_whole(tmp_path: Path) -> None:
+    """Rasa's turn cost grows with the events it is given: a long session is handed over as its
+    start and its last whole turns, while the database keeps every event once, in order."""
+    path = tmp_path / "long.db"
+    first = sql_tracker_store(f"sqlite:///{path}", Domain.empty(), turn_events=20)
+    second = sql_tracker_store(f"sqlite:///{path}", Domain.empty(), turn_events=20)
+    assert isinstance(first, CachedSQLTrackerStore) and isinstance(second, CachedSQLTrackerStore)
+    given = []
+    for i in range(30):  # alternately kept in memory and rebuilt by the other worker
+        given.append(await session_turn(first if i % 6 else second, "u1", f"câu {i}"))
+    assert max(given) <= 3 + 20 and given[-1] >= 3 + 16  # the start and four or five turns
+    tracker = await first.retrieve("u1")
+    assert tracker is not None
+    events = list(tracker.events)
+    kinds = [e.type_name for e in events]
+    # The session's start (read back from the database it begins at `session_started`), then
+    # whole turns: the cut is where a message begins.
+    assert kinds[: kinds.index("user")] in (
+        ["action", "session_started", "action"],
+        ["session_started", "action"],
+    )
+    texts = [e.text for e in events if isinstance(e, UserUttered)]
+    assert texts == [f"câu {i}" for i in range(30 - len(texts), 30)]
+    plain = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+    whole = await plain.retrieve("u1")
+    assert whole is not None
+    assert [e.text for e in whole.events if isinstance(e, UserUttered)] == [
+        f"câu {i}" for i in range(30)
+    ]
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        count = conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
+    engine.dispose()
+    assert count == 3 + 30 * 4  # each event once
