@@ -48,7 +48,7 @@ from bot.ratelimit import RateLimiter
 from bot.recipients import RecipientDirectory
 from bot.recording import MessageRecorder
 from bot.settings import Settings
-from bot.turn_link import Affinity, SendWaker, TurnsLink, listen
+from bot.turn_link import Affinity, SendWaker, TurnIntake, TurnsLink, listen
 from bot.web import deletion, health, webchat, webhooks
 from bot.web import metrics as metrics_route
 from bot.web.errors import error_middleware
@@ -180,6 +180,8 @@ def _assistant_ctx(
         runner: Assistant
         if settings.agent_mode == "process":
             affinity = Affinity.from_env() if turns_apart else None
+            if affinity is not None:
+                app[keys.affinity_key] = affinity
             runner = AgentProcess(
                 settings.model_path,
                 settings.database_url,
@@ -328,21 +330,27 @@ async def _channels(app: web.Application, role: Role) -> AsyncIterator[None]:
     app[keys.senders_key] = senders
     directory = RecipientDirectory(engine)
     app[keys.directory_key] = directory
-    relay = Relay(
-        engine,
-        app[keys.writer_key],
-        directory,
-        senders,
-        RateLimiter(SEND_RATES),
-        clock,
-        metrics=app[keys.metrics_key],
-        locks=app[keys.locks_key],
-    )
-    dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
+    # The gateway of a two-process worker links to its turn process, which answers and sends.
     link: TurnsLink | None = None
+    relay: Relay | None = None
+    dispatcher: Dispatcher | None = None
     if role == "web":
-        link = TurnsLink(app[keys.hint_socket_key], Affinity.from_env())
-    waker: SendWaker = link or relay
+        link = TurnsLink(app[keys.hint_socket_key], app[keys.affinity_key])
+        waker: SendWaker = link
+        intake: TurnIntake = link
+    else:
+        relay = Relay(
+            engine,
+            app[keys.writer_key],
+            directory,
+            senders,
+            RateLimiter(SEND_RATES),
+            clock,
+            metrics=app[keys.metrics_key],
+            locks=app[keys.locks_key],
+        )
+        dispatcher = Dispatcher(app, adapters, senders, clock, relay.wake)
+        waker, intake = relay, dispatcher
     desk = app[keys.handoff_key]
     desk.wake_relay = waker.wake
     desk.render = lambda platform, replies: adapters[platform].render(replies)
@@ -350,14 +358,14 @@ async def _channels(app: web.Application, role: Role) -> AsyncIterator[None]:
     newsletter.render = desk.render
     newsletter.wake_relay = waker.wake
     app[keys.relay_key] = waker
-    app[keys.dispatcher_key] = link or dispatcher
+    app[keys.dispatcher_key] = intake
     tasks = []
     hints: asyncio.BaseTransport | None = None
-    if role != "web":
+    if relay is not None and dispatcher is not None:
         tasks += [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run())]
-    if role == "turns":
-        hints = await listen(app[keys.hint_socket_key], dispatcher, relay)
-    else:
+        if role == "turns":
+            hints = await listen(app[keys.hint_socket_key], dispatcher, relay)
+    if role != "turns":
         tasks += [
             asyncio.create_task(_retention_loop(app)),
             asyncio.create_task(_handoff_loop(app)),
@@ -369,16 +377,17 @@ async def _channels(app: web.Application, role: Role) -> AsyncIterator[None]:
         hints.close()
     if link is not None:
         link.close()
-    # Intake has stopped (the site is closed): finish running turns, then pending sends.
-    started = time.monotonic()
-    await dispatcher.stop(SHUTDOWN_GRACE_S)
-    turns_s = time.monotonic() - started
-    await relay.stop(SHUTDOWN_GRACE_S / 2)
-    log.info(
-        "shutdown: running turns finished in %.1f s, sends in %.1f s",
-        turns_s,
-        time.monotonic() - started - turns_s,
-    )
+    if relay is not None and dispatcher is not None:
+        # Intake has stopped (the site is closed): finish running turns, then pending sends.
+        started = time.monotonic()
+        await dispatcher.stop(SHUTDOWN_GRACE_S)
+        turns_s = time.monotonic() - started
+        await relay.stop(SHUTDOWN_GRACE_S / 2)
+        log.info(
+            "shutdown: running turns finished in %.1f s, sends in %.1f s",
+            turns_s,
+            time.monotonic() - started - turns_s,
+        )
     for task in tasks:
         task.cancel()
     for task in tasks:

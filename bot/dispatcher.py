@@ -54,6 +54,18 @@ _MARK_DONE = (
     )
 )
 
+# The conversation's oldest pending row.
+_NEXT_PENDING = (
+    select(inbox)
+    .where(
+        inbox.c.platform == bindparam("platform"),
+        inbox.c.user_ref == bindparam("ref"),
+        inbox.c.status == "pending",
+    )
+    .order_by(inbox.c.id)
+    .limit(1)
+)
+
 
 def _claim_here(conversation: tuple[str, str]) -> Claim:
     return WORKER_ID, INBOX_LEASE
@@ -163,16 +175,7 @@ class Dispatcher(ConversationWorkers):
             while not self._stopping:
                 async with self.engine.connect() as conn:
                     row = (
-                        await conn.execute(
-                            select(inbox)
-                            .where(
-                                inbox.c.platform == platform,
-                                inbox.c.user_ref == ref,
-                                inbox.c.status == "pending",
-                            )
-                            .order_by(inbox.c.id)
-                            .limit(1)
-                        )
+                        await conn.execute(_NEXT_PENDING, {"platform": platform, "ref": ref})
                     ).first()
                 if row is None:
                     return

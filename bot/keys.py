@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from bot.recipients import RecipientDirectory
     from bot.recording import MessageRecorder
     from bot.settings import Settings
-    from bot.turn_link import SendWaker, TurnIntake
+    from bot.turn_link import Affinity, SendWaker, TurnIntake
 
 settings_key: web.AppKey[Settings] = web.AppKey("settings")
 clock_key: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
@@ -68,6 +68,7 @@ dispatcher_key: web.AppKey[TurnIntake] = web.AppKey("dispatcher")
 relay_key: web.AppKey[SendWaker] = web.AppKey("relay")
 # Where the turn process listens for hints from its gateway (bot/turn_link.py).
 hint_socket_key: web.AppKey[Path] = web.AppKey("hint_socket")
+affinity_key: web.AppKey[Affinity] = web.AppKey("affinity")
 metrics_key: web.AppKey[Metrics] = web.AppKey("metrics")
 directory_key: web.AppKey[RecipientDirectory] = web.AppKey("directory")
 zalo_tokens_key: web.AppKey[ZaloTokenManager] = web.AppKey("zalo_tokens")

@@ -108,13 +108,15 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._cache_size = cache_size
         self.hits = 0
         self.misses = 0
+        # Built once: per turn, building them was most of the store's SQLAlchemy time.
+        table = self.SQLEvent.__table__
+        self._last_id_query = sa.select(sa.func.max(table.c.id)).where(
+            table.c.sender_id == sa.bindparam("sender")
+        )
+        self._insert = table.insert()
 
     def _last_id(self, session: Any, sender_id: str) -> int | None:
-        return (
-            session.query(sa.func.max(self.SQLEvent.id))
-            .filter(self.SQLEvent.sender_id == sender_id)
-            .scalar()
-        )
+        return session.execute(self._last_id_query, {"sender": sender_id}).scalar()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         kept = self._kept.pop(sender_id, None)
@@ -154,9 +156,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             # Core, not ORM objects: the unit of work and the refresh of each new row's id
             # were most of the cost of a save.
             if new:
-                session.execute(
-                    self.SQLEvent.__table__.insert(), [self._row(sender_id, e) for e in new]
-                )
+                session.execute(self._insert, [self._row(sender_id, e) for e in new])
             last_id = self._last_id(session, sender_id)
             session.commit()
         # A second save in the same turn (Rasa saves when a session starts) goes on from here.
