@@ -92,6 +92,7 @@ class Result:
     answered: int = 0
     errors: int = 0
     ack_ms: list[float] = field(default_factory=list)
+    ack_at: list[float] = field(default_factory=list)  # when each ack's request left (s)
     reply_ms: list[float] = field(default_factory=list)
     duration_s: float = 0.0
     rss_mb: float = 0.0
@@ -278,6 +279,7 @@ async def drive_gateway(
                 ) as r:
                     await r.read()
                     result.ack_ms.append((time.perf_counter() - t0) * 1000)
+                    result.ack_at.append(t0 - started)
                     if r.status == 200:
                         sent_at[mid] = t0
                     else:
@@ -448,6 +450,19 @@ async def main_async(args: argparse.Namespace) -> tuple[list[Result], list[tuple
     return results, audits
 
 
+def ack_timeline(result: Result, window_s: float = 20.0) -> str:
+    """Ack p99 and the slowest ack per window of the run: slow acks spread evenly or bunched
+    (a checkpoint, a vacuum, a burst of turn work)?"""
+    windows: dict[int, list[float]] = {}
+    for at, ms in zip(result.ack_at, result.ack_ms, strict=True):
+        windows.setdefault(int(at // window_s), []).append(ms)
+    cells = [
+        f"{int(k * window_s)}s: {pct(v, 0.99):.0f}/{max(v):.0f}"
+        for k, v in sorted(windows.items())
+    ]
+    return f"ack p99/max per {window_s:.0f} s, ms: " + ", ".join(cells)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -492,6 +507,7 @@ def main() -> int:
         print(f"{name}: {report.line()}")
     if results and results[0].ack_ms:
         print(f"\ngateway ack latency mean {statistics.fmean(results[0].ack_ms):.1f} ms")
+        print(ack_timeline(results[0]))
     return 0
 
 
