@@ -125,9 +125,11 @@ async def _database(app: web.Application, *, prepare: bool) -> AsyncIterator[Non
     app[keys.db_key] = engine
     app[keys.writer_key] = writer
     intake = None
+    warming: asyncio.Task[None] | None = None
     if prepare and not app[keys.settings_key].is_sqlite:
         intake = PostgresIntake(url)
         app[keys.intake_key] = intake
+        warming = asyncio.create_task(intake.warm(app[keys.clock_key]()))
     app[keys.seen_key] = {}
     app[keys.recorder_key] = MessageRecorder(writer, app[keys.clock_key])
     settings = app[keys.settings_key]
@@ -158,6 +160,10 @@ async def _database(app: web.Application, *, prepare: bool) -> AsyncIterator[Non
         ):
             log.info("first admin account 'admin' created from ADMIN_PASSWORD")
     yield
+    if warming is not None:
+        warming.cancel()
+        with suppress(asyncio.CancelledError):
+            await warming
     if intake is not None:
         await intake.close()
     await app[keys.locks_key].close()

@@ -14,6 +14,8 @@ Only message, postback and attachment events take this path; follows, unfollows 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -22,6 +24,7 @@ import asyncpg
 from bot.channels.base import InboundEvent, Kind
 from bot.db.engine import sync_url
 
+log = logging.getLogger(__name__)
 FAST_KINDS = frozenset({Kind.TEXT, Kind.POSTBACK, Kind.ATTACHMENT})
 POOL_SIZE = 4  # concurrent webhooks being stored; more wait for a connection
 
@@ -66,8 +69,33 @@ class PostgresIntake:
     async def start(self) -> None:
         # Opened lazily too: a database that is down at start must not stop the gateway.
         self._pool = await asyncpg.create_pool(
-            self._dsn, min_size=0, max_size=POOL_SIZE, command_timeout=10
+            self._dsn,
+            min_size=0,
+            max_size=POOL_SIZE,
+            command_timeout=10,
+            # Kept open when idle: a quiet night must not make the next morning's first
+            # webhooks open connections before they are stored.
+            max_inactive_connection_lifetime=0,
         )
+
+    async def warm(self, now: datetime) -> None:
+        """Open the pool's connections and prepare the statement on each, before the first
+        webhooks (measured at 70 msg/s: the first 40 s had the run's slowest acks, p99 57-67
+        ms against 18-48 after). Nothing is stored; a database that is down is left be."""
+        try:
+            if self._pool is None:
+                await self.start()
+            assert self._pool is not None
+            pool = self._pool
+
+            async def prepare() -> None:
+                async with pool.acquire() as conn:
+                    await conn.fetch(_STORE, [], [], [], [], [], [], [], [], [], now, [], [])
+                    await asyncio.sleep(0.05)  # held a moment, so each task gets its own
+
+            await asyncio.gather(*(prepare() for _ in range(POOL_SIZE)))
+        except Exception as exc:
+            log.warning("intake connections not opened in advance: %s", type(exc).__name__)
 
     async def close(self) -> None:
         if self._pool is not None:

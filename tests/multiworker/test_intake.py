@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from bot.channels.base import InboundEvent, Kind
 from bot.db.engine import sync_url
-from bot.db.intake import PostgresIntake
+from bot.db.intake import POOL_SIZE, PostgresIntake
 from bot.db.migrate import upgrade
 from bot.db.writer import BatchWriter
 from bot.inbox import store_events
@@ -111,3 +111,22 @@ async def test_recent_sender_window_not_rewritten_until_a_minute_passes(database
     finally:
         await intake.close()
         engine.dispose()
+
+
+async def test_connections_are_opened_before_the_first_webhook(database: str) -> None:
+    upgrade(database)
+    intake = PostgresIntake(database)
+    try:
+        await intake.warm(NOW)
+        assert intake._pool is not None and intake._pool.get_size() == POOL_SIZE
+        engine = sa.create_engine(sync_url(database))
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM inbox")).scalar_one() == 0
+            assert conn.execute(sa.text("SELECT count(*) FROM recipients")).scalar_one() == 0
+        engine.dispose()
+    finally:
+        await intake.close()
+    # PostgreSQL down at start: the gateway still starts (webhooks get 503 until it is back).
+    down = PostgresIntake("postgresql+asyncpg://postgres@127.0.0.1:1/none")
+    await down.warm(NOW)
+    await down.close()
