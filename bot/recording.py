@@ -77,10 +77,10 @@ class MessageRecorder:
         text: str,
     ) -> None:
         now = self.clock()
-        opens = citizen.new_conversation(now)
+        current = citizen.conversation_id
+        opens = citizen.new_conversation(now) or current is None
         consented = citizen.consented
         ref = citizen.ref if consented else None
-        current = citizen.conversation_id
         row = {
             "created_at": now,
             "channel": channel,
@@ -96,7 +96,7 @@ class MessageRecorder:
         }
 
         def work(conn: Connection) -> int:
-            if opens or current is None:
+            if opens:
                 conversation_id = conn.execute(
                     conversations.insert(),
                     {
@@ -120,9 +120,7 @@ class MessageRecorder:
         try:
             # A new conversation's row is durable (later rows refer to it); another message
             # in it is a statistic a PostgreSQL crash may cost, so it does not wait for the WAL.
-            citizen.conversation_id = await self.writer.write(
-                work, lazy=not opens and current is not None
-            )
+            citizen.conversation_id = await self.writer.write(work, lazy=not opens)
         except Exception as exc:  # a lost statistic must never cost the citizen a reply
             log.error("could not record message: %s", type(exc).__name__)
         if topic not in NOT_RATED_TOPICS:

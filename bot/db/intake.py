@@ -86,14 +86,15 @@ class PostgresIntake:
             if self._pool is None:
                 await self.start()
             assert self._pool is not None
-            pool = self._pool
-
-            async def prepare() -> None:
-                async with pool.acquire() as conn:
-                    await conn.fetch(_STORE, [], [], [], [], [], [], [], [], [], now, [], [])
-                    await asyncio.sleep(0.05)  # held a moment, so each task gets its own
-
-            await asyncio.gather(*(prepare() for _ in range(POOL_SIZE)))
+            # All held at once, so each is a connection of its own.
+            conns = [await self._pool.acquire() for _ in range(POOL_SIZE)]
+            try:
+                # No events: the statement is prepared on each, nothing is stored.
+                nothing: tuple[list[str], ...] = ([],) * 9
+                await asyncio.gather(*(c.fetch(_STORE, *nothing, now, [], []) for c in conns))
+            finally:
+                for conn in conns:
+                    await self._pool.release(conn)
         except Exception as exc:
             log.warning("intake connections not opened in advance: %s", type(exc).__name__)
 
