@@ -15,9 +15,9 @@ from pathlib import Path
 from bot.engine.evaluation import FORMS, Report, evaluate, load_heldout, sweep_fallback
 from bot.engine.runner import AssistantRunner
 from bot.engine.topics import TOPIC_NAMES
+from bot.engine.training import train
 from bot.logging_setup import configure_logging
 from bot.settings import PROJECT_ROOT
-from bot.training import train
 
 THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 AMBIGUITIES = (0.0, 0.03, 0.1)
@@ -109,7 +109,7 @@ def main() -> int:
     parser.add_argument("--only", choices=sorted(MODELS), help="evaluate one model")
     args = parser.parse_args()
     configure_logging("WARNING")
-    logging.getLogger("bot.training").setLevel(logging.INFO)
+    logging.getLogger("bot.engine.training").setLevel(logging.INFO)
     chosen = {args.only: MODELS[args.only]} if args.only else MODELS
     reports = {}
     for name, (config, model) in chosen.items():

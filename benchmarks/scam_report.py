@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.scam.evaluation import evaluate
+from bot.features.scam.evaluation import evaluate
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ from benchmarks.webhook_load import (
     wait_ready,
     webhook,
 )
-from bot.channels.signing import facebook_signature
+from bot.channels.facebook.signing import facebook_signature
 from bot.db.engine import sync_url
 from bot.settings import PROJECT_ROOT
 from tools.simulate_day import fresh_database

@@ -38,7 +38,7 @@ import aiohttp
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.channels.signing import facebook_signature
+from bot.channels.facebook.signing import facebook_signature
 from bot.db.engine import sync_url
 from bot.settings import PROJECT_ROOT
 from tools.simulate_day import fresh_database

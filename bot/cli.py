@@ -35,7 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
-    from bot.app import create_app
+    from bot.runtime.app import create_app
 
     settings = _settings(args)
     if args.host:
@@ -46,7 +46,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.error("no model at %s: run `make train` first", settings.model_path)
         return 2
     if args.workers > 1:
-        from bot.workers import check, supervise
+        from bot.runtime.supervisor import check, supervise
 
         problem = check(settings, args.workers)
         if problem:
@@ -74,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bot.training import train
+    from bot.engine.training import train
 
     settings = _settings(args)
     model = Path(args.out) if args.out else settings.model_path
@@ -88,7 +88,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _reply_dicts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from bot.conversation import replies_from_rasa
+    from bot.conversation.turn import replies_from_rasa
 
     return [r.as_dict() for r in replies_from_rasa(messages)]
 
@@ -223,6 +223,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bot.admin.stats import RangeError
     from bot.db.engine import create_engine
     from bot.db.migrate import upgrade
+    from bot.features.registry import figure_providers
 
     settings = _settings(args)
     upgrade(settings.database_url)
@@ -230,7 +231,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     async def make() -> bytes:
         engine = create_engine(settings.database_url)
         try:
-            return await build(engine, args.month, args.format)
+            return await build(engine, args.month, args.format, figure_providers())
         finally:
             await engine.dispose()
 
@@ -247,27 +248,25 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_agent_worker(args: argparse.Namespace) -> int:
     """Internal: the agent child process started by `run` (see bot/engine/agent_process.py)."""
-    import os
+    settings = _settings(args)
+    if args.turns:
+        from bot.runtime.turn_process import serve_turn_process
 
+        serve_turn_process(args.socket, Path(args.model), settings, Path(args.hints))
+        return 0
     from bot.engine.agent_process import serve_worker
 
-    settings = _settings(args)
-    serve_worker(
-        args.socket,
-        Path(args.model),
-        os.environ.get("AGENT_DATABASE_URL") or None,
-        turns=settings if args.turns else None,
-        hints=Path(args.hints) if args.hints else None,
-    )
+    database_url = settings.agent_database_url or None
+    serve_worker(args.socket, Path(args.model), database_url, settings.redis_url)
     return 0
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
-    from bot.data_rights import apply_retention
     from bot.db.migrate import upgrade
     from bot.db.writer import BatchWriter
+    from bot.features.data_rights.erasure import apply_retention
 
     settings = _settings(args)
     upgrade(settings.database_url)
@@ -301,7 +300,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from bot.devtools import simulate
+    from bot.channels.fake_platforms import simulate
 
     settings = _settings(args)
     base = args.url or f"http://{settings.host}:{settings.port}"
@@ -311,7 +310,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_fake_platforms(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.devtools import fake_platforms_app
+    from bot.channels.fake_platforms import fake_platforms_app
 
     _settings(args)
     print(f"fake Graph API and Zalo OpenAPI on http://127.0.0.1:{args.port} (Ctrl+C to stop)")
@@ -320,7 +319,7 @@ def cmd_fake_platforms(args: argparse.Namespace) -> int:
 
 
 def cmd_facebook_setup_profile(args: argparse.Namespace) -> int:
-    from bot.channels.profile import setup_profile
+    from bot.channels.facebook.profile import setup_profile
 
     settings = _settings(args)
     if not settings.facebook.page_access_token:
@@ -337,7 +336,7 @@ def cmd_zalo_set_tokens(args: argparse.Namespace) -> int:
     """Store a token pair pasted by an admin (after re-consent, when the refresh token is lost)."""
     from datetime import datetime, timedelta, timezone
 
-    from bot.channels.zalo_tokens import TokenPair, ZaloTokenManager
+    from bot.channels.zalo.tokens import TokenPair, ZaloTokenManager
     from bot.db.engine import create_engine
     from bot.db.migrate import upgrade
 

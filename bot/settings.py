@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,13 @@ class ZaloSettings:
         return [name for name, value in names.items() if not value]
 
 
+def worker_id(index: int | str, override: str = "") -> str:
+    """The id of the supervisor's worker `index` on this host, or `override` (WORKER_ID) for a
+    worker started on its own. Stable across restarts: a restarted worker takes its own rows
+    back at once instead of waiting for its claims to expire."""
+    return (override or f"{socket.gethostname()}:{index}")[:48]
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -130,11 +138,24 @@ class Settings:
     retention_days: int = 365
     # A handoff nobody claims within this many minutes gets an apology and the hotline.
     handoff_timeout_min: int = 30
-    # A phone line citizens can call when no volunteer is free (the content brief confirms none
-    # for the province yet, so it is configured, not written into the answers).
+    # A phone line citizens can call when no volunteer is free: configured, since no source
+    # names one for the province yet (so it is not written into the answers).
     handoff_hotline: str = ""
     facebook: FacebookSettings = FacebookSettings()
     zalo: ZaloSettings = ZaloSettings()
+    # Set by `run --workers N` for each worker process (bot/runtime/supervisor.py).
+    worker_index: int = 0
+    workers: int = 0
+    turn_hints_dir: str = ""
+    # WORKER_ID: this worker's name in claims; host:index when unset.
+    worker_name: str = ""
+    # The tracker store's database for the agent child (set by its parent).
+    agent_database_url: str = ""
+
+    @property
+    def worker_id(self) -> str:
+        """Who claims inbox and outbox rows: unique per worker process of the deployment."""
+        return worker_id(self.worker_index, self.worker_name)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -181,6 +202,11 @@ class Settings:
                 page_access_token=_str(env, "FACEBOOK_PAGE_ACCESS_TOKEN"),
                 graph_url=_str(env, "FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL).rstrip("/"),
             ),
+            worker_index=_int(env, "WORKER_INDEX", 0, low=0, high=1024),
+            workers=_int(env, "KHDX_WORKERS", 0, low=0, high=1024),
+            turn_hints_dir=_str(env, "KHDX_TURN_HINTS_DIR"),
+            worker_name=_str(env, "WORKER_ID"),
+            agent_database_url=_str(env, "AGENT_DATABASE_URL"),
             zalo=ZaloSettings(
                 app_id=_str(env, "ZALO_APP_ID"),
                 app_secret=_str(env, "ZALO_APP_SECRET"),
@@ -199,7 +225,7 @@ class Settings:
     @property
     def turn_process(self) -> bool:
         """Turns (Rasa, dispatcher, relay) run in a process of their own, apart from intake
-        (bot/turn_link.py): with PostgreSQL and Redis, where two processes can share the work.
+        (bot/pipeline/hints.py): with PostgreSQL and Redis, where two processes can share the work.
         SQLite keeps one writer process."""
         return self.agent_mode == "process" and not self.is_sqlite and bool(self.redis_url)
 

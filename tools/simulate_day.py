@@ -47,8 +47,9 @@ import sqlalchemy as sa
 from aiohttp import web
 from openpyxl import load_workbook
 
-from bot import communes
-from bot.channels.signing import facebook_signature, zalo_signature
+from bot.channels.facebook.signing import facebook_signature
+from bot.channels.zalo.signing import zalo_signature
+from bot.core import communes
 from bot.db.engine import sync_url
 from bot.nlu.text import fold
 from bot.settings import PROJECT_ROOT

@@ -29,7 +29,7 @@ from bot.db.writer import BatchWriter
 ROLES = ("admin", "volunteer")
 COOKIE = "khdx_admin"
 SESSION_SECONDS = 8 * 3600
-# scrypt cost: ~50 ms per hash on this machine; a login is rare, a guess must be expensive.
+# scrypt cost: a login is rare, so each guess can be made expensive.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 LOGIN_WINDOW_S = 300
 LOGIN_MAX_FAILURES = 5

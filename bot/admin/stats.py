@@ -1,404 +1,307 @@
 """Figures for a period: what the dashboard shows, `/admin/api/stats` returns and the monthly
-report will use. Aggregates only: no user reference leaves this module."""
+report uses. Aggregates only: no user reference leaves this module.
+
+The core figures (traffic and delivery) are collected here; each feature's come from its
+`FigureProvider` (bot/admin/figures.py), on the same connection.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Integer, and_, func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.elements import ColumnElement
 
-from bot.db.models import (
-    citizens,
-    contest_submissions,
-    conversations,
-    dead_letters,
-    feedback,
-    guidance_sessions,
-    handoffs,
-    inbox,
-    messages,
-    newsletter_issues,
-    outbox,
-    quiz_attempts,
-)
-from bot.vntime import VIETNAM, aware
+from bot.admin.figures import Collected, FigureProvider, Period, RangeError
+from bot.core.vntime import VIETNAM
+from bot.db.models import citizens, conversations, dead_letters, feedback, inbox, messages, outbox
 
-MAX_DAYS = 366
-# Reports count days as the province lives them (Vietnam has no daylight saving time).
+__all__ = ["Period", "RangeError", "Stats", "UNKNOWN_COMMUNE", "compute"]
+
 TOP_UNANSWERED = 15
-SCAM_RISKS = ("likely_scam", "suspicious", "low")
 UNKNOWN_COMMUNE = "Chưa cho biết"
-
-
-class RangeError(ValueError):
-    pass
+_HOURS_AHEAD = int(VIETNAM.utcoffset(None).total_seconds()) // 3600
 
 
 @dataclass(frozen=True)
-class Period:
-    start: date
-    end: date  # inclusive
-
-    @classmethod
-    def parse(cls, start: str | None, end: str | None, today: date) -> Period:
-        try:
-            first = date.fromisoformat(start) if start else today.replace(day=1)
-            last = date.fromisoformat(end) if end else today
-        except ValueError as exc:
-            raise RangeError("ngày phải có dạng YYYY-MM-DD") from exc
-        if last < first:
-            raise RangeError("ngày kết thúc trước ngày bắt đầu")
-        if (last - first).days + 1 > MAX_DAYS:
-            raise RangeError(f"khoảng thời gian tối đa {MAX_DAYS} ngày")
-        return cls(first, last)
-
-    @property
-    def bounds(self) -> tuple[datetime, datetime]:
-        """Start and end of the period in Vietnam time, as UTC instants (how rows store time)."""
-        begin = datetime.combine(self.start, time.min, tzinfo=VIETNAM)
-        end = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=VIETNAM)
-        return begin.astimezone(timezone.utc), end.astimezone(timezone.utc)
-
-    def days(self) -> list[date]:
-        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+class Question:
+    text: str
+    count: int
 
 
-def _handoff_figures(rows: list[Any]) -> dict[str, Any]:
-    """How many conversations went to volunteers, and how fast volunteers answered."""
-    waits = sorted(
-        (aware(r.first_response_at) - aware(r.created_at)).total_seconds() / 60
-        for r in rows
-        if r.first_response_at is not None
-    )
-    reasons: dict[str, int] = {}
-    for r in rows:
-        reasons[r.reason] = reasons.get(r.reason, 0) + 1
-    return {
-        "total": len(rows),
-        "answered": len(waits),
-        "expired": sum(1 for r in rows if r.status == "expired"),
-        "by_reason": reasons,
-        "median_response_min": round(waits[len(waits) // 2], 1) if waits else None,
-    }
+@dataclass(frozen=True)
+class Day:
+    day: str
+    messages: int
+    users: int
 
 
-def _guidance_figures(rows: list[Any]) -> dict[str, Any]:
-    """Volunteers' in-person help: sessions, residents, per content and per commune."""
-    by_topic: dict[str, int] = {}
-    by_commune: dict[str, int] = {}
-    for r in rows:
-        for topic in r.topics.split(","):
-            by_topic[topic] = by_topic.get(topic, 0) + r.residents
-        by_commune[r.commune] = by_commune.get(r.commune, 0) + r.residents
-    return {
-        "sessions": len(rows),
-        "residents": sum(r.residents for r in rows),
-        "by_topic": dict(sorted(by_topic.items(), key=lambda kv: -kv[1])),
-        "by_commune": dict(sorted(by_commune.items(), key=lambda kv: (-kv[1], kv[0]))),
-    }
+@dataclass(frozen=True)
+class ChannelFigures:
+    messages: int
+    users: int
+    replies: int
 
 
-def _quiz_figures(rows: list[Any]) -> dict[str, Any]:
-    finished = [r for r in rows if r.status == "finished"]
-    counted = [r for r in finished if r.counted]
-    communes: dict[str, int] = {}
-    for r in counted:
-        if r.commune:
-            communes[r.commune] = communes.get(r.commune, 0) + 1
-    return {
-        "attempts": len(rows),
-        "finished": len(finished),
-        "counted": len(counted),
-        "practice": len(finished) - len(counted),
-        "players": len({r.user_ref for r in counted if r.user_ref}),
-        "average_score": round(sum(r.score for r in finished) / len(finished), 2)
-        if finished
-        else None,
-        "by_commune": dict(sorted(communes.items(), key=lambda kv: (-kv[1], kv[0]))),
-    }
+@dataclass(frozen=True)
+class CommuneFigures:
+    users: int
+    messages: int
 
 
-def _day(value: Any) -> str:
-    return str(value)[:10]
+@dataclass(frozen=True)
+class Ratings:
+    helpful: int
+    not_helpful: int
 
 
-async def compute(engine: AsyncEngine, period: Period) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Satisfaction:
+    helpful: int
+    not_helpful: int
+    rate: float | None
+    by_topic: dict[str, Ratings]
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """What residents asked and how the assistant answered."""
+
+    messages: int
+    replies: int
+    # People who consented to their data being kept; the others' messages are anonymous.
+    users: int
+    anonymous_messages: int
+    conversations: int
+    fallbacks: int
+    fallback_rate: float
+    unanswered: list[Question]
+    per_day: list[Day]
+    by_channel: dict[str, ChannelFigures]
+    by_topic: dict[str, int]
+    by_commune: dict[str, CommuneFigures]
+    satisfaction: Satisfaction
+
+
+@dataclass(frozen=True)
+class Followers:
+    new: int
+    left: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the platforms did with what was sent, and what could not be handled."""
+
+    followers: Followers
+    sends: dict[str, int]
+    receipts: dict[str, int]
+    dead_letters: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    period: Period
+    traffic: Traffic
+    features: list[Collected]
+    delivery: Delivery
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape of /admin/api/stats: the period, traffic, each feature's figures under
+        its name, delivery."""
+        return {
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            **asdict(self.traffic),
+            **{part.name: part.json for part in self.features},
+            **asdict(self.delivery),
+        }
+
+
+def _local_day(column: Any, dialect: str) -> ColumnElement[Any]:
+    """The Vietnam-time date of a stored UTC timestamp, in SQL."""
+    if dialect == "sqlite":
+        return func.date(column, f"{_HOURS_AHEAD:+d} hours")
+    # A literal, not a bound parameter: PostgreSQL must see the same expression in GROUP BY.
+    zone = literal_column(f"INTERVAL '{_HOURS_AHEAD:+03d}:00'")
+    return func.date(func.timezone(zone, column))
+
+
+def _within(column: Any, period: Period) -> ColumnElement[bool]:
     begin, end = period.bounds
+    return and_(column >= begin, column < end)
+
+
+def _inbound(period: Period) -> ColumnElement[bool]:
+    return and_(_within(messages.c.created_at, period), messages.c.direction == "in")
+
+
+async def _count(conn: AsyncConnection, table: Any, period: Period, column: str) -> int:
+    where = _within(table.c[column], period)
+    return int((await conn.execute(select(func.count()).where(where))).scalar_one())
+
+
+async def _grouped(
+    conn: AsyncConnection, column: Any, where: ColumnElement[bool]
+) -> dict[str, int]:
+    rows = (await conn.execute(select(column, func.count()).where(where).group_by(column))).all()
+    return {key: int(n) for key, n in rows}
+
+
+async def _per_day(conn: AsyncConnection, period: Period) -> list[Day]:
     m = messages.c
-    inbound = and_(m.created_at >= begin, m.created_at < end, m.direction == "in")
-    outbound = and_(m.created_at >= begin, m.created_at < end, m.direction == "out")
-    if engine.dialect.name == "sqlite":
-        day = func.date(m.created_at, "+7 hours")
-    else:
-        # A literal, not a bound parameter: PostgreSQL must see the same expression in GROUP BY.
-        day = func.date(func.timezone(literal_column("'Asia/Ho_Chi_Minh'"), m.created_at))
-    as_int = Integer()
+    day = _local_day(m.created_at, conn.dialect.name)
+    rows = (
+        await conn.execute(
+            select(
+                day.label("day"),
+                func.count().label("messages"),
+                func.count(func.distinct(m.user_ref)).label("users"),
+            )
+            .where(_inbound(period))
+            .group_by(day)
+        )
+    ).all()
+    daily = {str(r.day)[:10]: (int(r.messages), int(r.users)) for r in rows}
+    return [Day(d.isoformat(), *daily.get(d.isoformat(), (0, 0))) for d in period.days()]
+
+
+async def _by_channel(
+    conn: AsyncConnection, period: Period
+) -> tuple[dict[str, ChannelFigures], int]:
+    """Messages, users and replies per channel, and the replies on all channels."""
+    m = messages.c
+    asked = (
+        await conn.execute(
+            select(m.channel, func.count(), func.count(func.distinct(m.user_ref)))
+            .where(_inbound(period))
+            .group_by(m.channel)
+        )
+    ).all()
+    answered = and_(_within(m.created_at, period), m.direction == "out")
+    replies = await _grouped(conn, m.channel, answered)
+    figures = {c: ChannelFigures(int(n), int(u), replies.get(c, 0)) for c, n, u in asked}
+    return figures, sum(replies.values())
+
+
+async def _by_topic(conn: AsyncConnection, period: Period) -> dict[str, int]:
+    m = messages.c
+    rows = (
+        await conn.execute(select(m.topic, func.count()).where(_inbound(period)).group_by(m.topic))
+    ).all()
+    return {t: int(n) for t, n in sorted(rows, key=lambda r: (-r[1], r[0] or ""))}
+
+
+async def _unanswered(conn: AsyncConnection, period: Period) -> list[Question]:
+    m = messages.c
+    text = func.lower(m.text)
+    rows = (
+        await conn.execute(
+            select(text.label("q"), func.count().label("n"))
+            .where(_inbound(period), m.fallback.is_(True), m.text.is_not(None))
+            .group_by(text)
+            .order_by(func.count().desc(), text)
+            .limit(TOP_UNANSWERED)
+        )
+    ).all()
+    return [Question(q, int(n)) for q, n in rows]
+
+
+async def _by_commune(conn: AsyncConnection, period: Period) -> dict[str, CommuneFigures]:
+    m = messages.c
+    rows = (
+        await conn.execute(
+            select(citizens.c.commune, func.count(func.distinct(m.user_ref)), func.count())
+            .select_from(messages.join(citizens, citizens.c.user_ref == m.user_ref))
+            .where(_inbound(period))
+            .group_by(citizens.c.commune)
+        )
+    ).all()
+    ordered = sorted(rows, key=lambda r: (r[0] is None, -r[2], r[0] or ""))
+    return {(name or UNKNOWN_COMMUNE): CommuneFigures(int(u), int(n)) for name, u, n in ordered}
+
+
+async def _satisfaction(conn: AsyncConnection, period: Period) -> Satisfaction:
+    f = feedback.c
+    rows = (
+        await conn.execute(
+            select(f.topic, f.helpful, func.count())
+            .where(_within(f.created_at, period))
+            .group_by(f.topic, f.helpful)
+        )
+    ).all()
+    counts: dict[str, list[int]] = {}
+    for topic, ok, n in rows:
+        counts.setdefault(topic or "?", [0, 0])[0 if ok else 1] += int(n)
+    helpful = sum(int(n) for _, ok, n in rows if ok)
+    not_helpful = sum(int(n) for _, ok, n in rows if not ok)
+    rated = helpful + not_helpful
+    return Satisfaction(
+        helpful=helpful,
+        not_helpful=not_helpful,
+        rate=round(helpful / rated, 4) if rated else None,
+        by_topic={topic: Ratings(*pair) for topic, pair in counts.items()},
+    )
+
+
+async def _traffic(conn: AsyncConnection, period: Period) -> Traffic:
+    m, as_int = messages.c, Integer()
+    totals = (
+        await conn.execute(
+            select(
+                func.count(),
+                func.count(func.distinct(m.user_ref)),
+                func.sum(func.cast(m.fallback, as_int)),
+                func.sum(func.cast(m.user_ref.is_(None), as_int)),
+            ).where(_inbound(period))
+        )
+    ).one()
+    asked, users, fallbacks, anonymous = (int(value or 0) for value in totals)
+    by_channel, replies = await _by_channel(conn, period)
+    return Traffic(
+        messages=asked,
+        replies=replies,
+        users=users,
+        anonymous_messages=anonymous,
+        conversations=await _count(conn, conversations, period, "started_at"),
+        fallbacks=fallbacks,
+        fallback_rate=round(fallbacks / asked, 4) if asked else 0.0,
+        unanswered=await _unanswered(conn, period),
+        per_day=await _per_day(conn, period),
+        by_channel=by_channel,
+        by_topic=await _by_topic(conn, period),
+        by_commune=await _by_commune(conn, period),
+        satisfaction=await _satisfaction(conn, period),
+    )
+
+
+async def _delivery(conn: AsyncConnection, period: Period) -> Delivery:
+    follows = await _grouped(
+        conn,
+        inbox.c.kind,
+        and_(_within(inbox.c.received_at, period), inbox.c.kind.in_(["follow", "unfollow"])),
+    )
+    sent_in_period = _within(outbox.c.created_at, period)
+    return Delivery(
+        followers=Followers(follows.get("follow", 0), follows.get("unfollow", 0)),
+        sends=await _grouped(conn, outbox.c.status, sent_in_period),
+        receipts=await _grouped(
+            conn, outbox.c.delivery, and_(sent_in_period, outbox.c.delivery.is_not(None))
+        ),
+        dead_letters=await _count(conn, dead_letters, period, "created_at"),
+    )
+
+
+async def compute(
+    engine: AsyncEngine,
+    period: Period,
+    providers: Sequence[FigureProvider[Any]],
+) -> Stats:
     async with engine.connect() as conn:
-        per_day = (
-            await conn.execute(
-                select(
-                    day.label("day"),
-                    func.count().label("messages"),
-                    func.count(func.distinct(m.user_ref)).label("users"),
-                )
-                .where(inbound)
-                .group_by(day)
-            )
-        ).all()
-        by_channel = (
-            await conn.execute(
-                select(m.channel, func.count(), func.count(func.distinct(m.user_ref)))
-                .where(inbound)
-                .group_by(m.channel)
-            )
-        ).all()
-        replies_by_channel = dict(
-            (
-                await conn.execute(
-                    select(m.channel, func.count()).where(outbound).group_by(m.channel)
-                )
-            ).all()
-        )
-        by_topic = (
-            await conn.execute(select(m.topic, func.count()).where(inbound).group_by(m.topic))
-        ).all()
-        totals = (
-            await conn.execute(
-                select(
-                    func.count(),
-                    func.count(func.distinct(m.user_ref)),
-                    func.sum(func.cast(m.fallback, as_int)),
-                    func.sum(func.cast(m.user_ref.is_(None), as_int)),
-                ).where(inbound)
-            )
-        ).one()
-        conversation_count = (
-            await conn.execute(
-                select(func.count()).where(
-                    conversations.c.started_at >= begin, conversations.c.started_at < end
-                )
-            )
-        ).scalar_one()
-        unanswered = (
-            await conn.execute(
-                select(func.lower(m.text).label("q"), func.count().label("n"))
-                .where(inbound, m.fallback.is_(True), m.text.is_not(None))
-                .group_by(func.lower(m.text))
-                .order_by(func.count().desc(), func.lower(m.text))
-                .limit(TOP_UNANSWERED)
-            )
-        ).all()
-        scam_checks = dict(
-            (
-                await conn.execute(
-                    select(m.intent, func.count())
-                    .where(inbound, m.intent.in_([f"scam_check_{r}" for r in SCAM_RISKS]))
-                    .group_by(m.intent)
-                )
-            ).all()
-        )
-        handoff_rows = (
-            await conn.execute(
-                select(
-                    handoffs.c.reason,
-                    handoffs.c.status,
-                    handoffs.c.created_at,
-                    handoffs.c.first_response_at,
-                ).where(handoffs.c.created_at >= begin, handoffs.c.created_at < end)
-            )
-        ).all()
-        quiz_rows = (
-            await conn.execute(
-                select(
-                    quiz_attempts.c.counted,
-                    quiz_attempts.c.status,
-                    quiz_attempts.c.score,
-                    quiz_attempts.c.user_ref,
-                    quiz_attempts.c.commune,
-                ).where(quiz_attempts.c.started_at >= begin, quiz_attempts.c.started_at < end)
-            )
-        ).all()
-        subscribers = (
-            await conn.execute(
-                select(func.count()).where(
-                    citizens.c.newsletter.is_(True), citizens.c.consent == "granted"
-                )
-            )
-        ).scalar_one()
-        issues = (
-            await conn.execute(
-                select(
-                    func.count(),
-                    func.sum(newsletter_issues.c.queued),
-                    func.sum(newsletter_issues.c.skipped),
-                ).where(
-                    newsletter_issues.c.sent_at >= begin,
-                    newsletter_issues.c.sent_at < end,
-                    newsletter_issues.c.status == "sent",
-                )
-            )
-        ).one()
-        issue_sends = dict(
-            (
-                await conn.execute(
-                    select(outbox.c.status, func.count())
-                    .where(
-                        outbox.c.issue_id.is_not(None),
-                        outbox.c.created_at >= begin,
-                        outbox.c.created_at < end,
-                    )
-                    .group_by(outbox.c.status)
-                )
-            ).all()
-        )
-        guidance_rows = (
-            await conn.execute(
-                select(
-                    guidance_sessions.c.commune,
-                    guidance_sessions.c.residents,
-                    guidance_sessions.c.topics,
-                ).where(
-                    guidance_sessions.c.held_on >= period.start,
-                    guidance_sessions.c.held_on <= period.end,
-                )
-            )
-        ).all()
-        submissions = (
-            await conn.execute(
-                select(func.count()).where(
-                    contest_submissions.c.status == "submitted",
-                    contest_submissions.c.created_at >= begin,
-                    contest_submissions.c.created_at < end,
-                )
-            )
-        ).scalar_one()
-        ratings = (
-            await conn.execute(
-                select(feedback.c.topic, feedback.c.helpful, func.count())
-                .where(feedback.c.created_at >= begin, feedback.c.created_at < end)
-                .group_by(feedback.c.topic, feedback.c.helpful)
-            )
-        ).all()
-        per_commune = (
-            await conn.execute(
-                select(
-                    citizens.c.commune,
-                    func.count(func.distinct(m.user_ref)),
-                    func.count(),
-                )
-                .select_from(messages.join(citizens, citizens.c.user_ref == m.user_ref))
-                .where(inbound)
-                .group_by(citizens.c.commune)
-            )
-        ).all()
-        follows = dict(
-            (
-                await conn.execute(
-                    select(inbox.c.kind, func.count())
-                    .where(
-                        inbox.c.received_at >= begin,
-                        inbox.c.received_at < end,
-                        inbox.c.kind.in_(["follow", "unfollow"]),
-                    )
-                    .group_by(inbox.c.kind)
-                )
-            ).all()
-        )
-        sends = dict(
-            (
-                await conn.execute(
-                    select(outbox.c.status, func.count())
-                    .where(outbox.c.created_at >= begin, outbox.c.created_at < end)
-                    .group_by(outbox.c.status)
-                )
-            ).all()
-        )
-        receipts = dict(
-            (
-                await conn.execute(
-                    select(outbox.c.delivery, func.count())
-                    .where(
-                        outbox.c.created_at >= begin,
-                        outbox.c.created_at < end,
-                        outbox.c.delivery.is_not(None),
-                    )
-                    .group_by(outbox.c.delivery)
-                )
-            ).all()
-        )
-        dead = (
-            await conn.execute(
-                select(func.count()).where(
-                    dead_letters.c.created_at >= begin, dead_letters.c.created_at < end
-                )
-            )
-        ).scalar_one()
-    daily = {_day(row.day): (int(row.messages), int(row.users)) for row in per_day}
-    messages_in, users = int(totals[0] or 0), int(totals[1] or 0)
-    fallbacks, anonymous = int(totals[2] or 0), int(totals[3] or 0)
-    helpful = sum(int(n) for _, ok, n in ratings if ok)
-    not_helpful = sum(int(n) for _, ok, n in ratings if not ok)
-    rated_topics: dict[str, dict[str, int]] = {}
-    for topic, ok, n in ratings:
-        entry = rated_topics.setdefault(topic or "?", {"helpful": 0, "not_helpful": 0})
-        entry["helpful" if ok else "not_helpful"] += int(n)
-    communes = {
-        (name or UNKNOWN_COMMUNE): {"users": int(u), "messages": int(n)}
-        for name, u, n in sorted(per_commune, key=lambda r: (r[0] is None, -r[2], r[0] or ""))
-    }
-    return {
-        "from": period.start.isoformat(),
-        "to": period.end.isoformat(),
-        "messages": messages_in,
-        "replies": sum(int(v) for v in replies_by_channel.values()),
-        "users": users,
-        "anonymous_messages": anonymous,
-        "conversations": int(conversation_count),
-        "fallbacks": fallbacks,
-        "fallback_rate": round(fallbacks / messages_in, 4) if messages_in else 0.0,
-        "unanswered": [{"text": q, "count": int(n)} for q, n in unanswered],
-        "per_day": [
-            {
-                "day": d.isoformat(),
-                "messages": daily.get(d.isoformat(), (0, 0))[0],
-                "users": daily.get(d.isoformat(), (0, 0))[1],
-            }
-            for d in period.days()
-        ],
-        "by_channel": {
-            c: {"messages": int(n), "users": int(u), "replies": int(replies_by_channel.get(c, 0))}
-            for c, n, u in by_channel
-        },
-        "by_topic": {t: int(n) for t, n in sorted(by_topic, key=lambda r: (-r[1], r[0] or ""))},
-        "by_commune": communes,
-        "satisfaction": {
-            "helpful": helpful,
-            "not_helpful": not_helpful,
-            "rate": round(helpful / (helpful + not_helpful), 4) if helpful + not_helpful else None,
-            "by_topic": rated_topics,
-        },
-        "handoffs": _handoff_figures(handoff_rows),
-        "quiz": _quiz_figures(quiz_rows),
-        "guidance": _guidance_figures(guidance_rows),
-        "contest_submissions": int(submissions),
-        "newsletter": {
-            "subscribers": int(subscribers),
-            "issues": int(issues[0] or 0),
-            "queued": int(issues[1] or 0),
-            "skipped": int(issues[2] or 0),
-            "sent": int(issue_sends.get("sent", 0)),
-            "failed": int(issue_sends.get("dead", 0)),
-            "cancelled": int(issue_sends.get("cancelled", 0)),
-        },
-        "scam_checks": {r: int(scam_checks.get(f"scam_check_{r}", 0)) for r in SCAM_RISKS},
-        "followers": {
-            "new": int(follows.get("follow", 0)),
-            "left": int(follows.get("unfollow", 0)),
-        },
-        "sends": {k: int(v) for k, v in sends.items()},
-        "receipts": {k: int(v) for k, v in receipts.items()},
-        "dead_letters": int(dead),
-    }
+        traffic = await _traffic(conn, period)
+        features = [await provider.gather(conn, period) for provider in providers]
+        delivery = await _delivery(conn, period)
+    return Stats(period, traffic, features, delivery)

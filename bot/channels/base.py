@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from bot.replies import Reply
+from bot.core.replies import Reply
 
 
 class Kind(str, Enum):
@@ -78,6 +78,8 @@ class SendResult:
 
 class ChannelAdapter(abc.ABC):
     platform: str
+    # The header that carries the webhook's signature: a request without it is unsigned (401).
+    signature_header: str
 
     @abc.abstractmethod
     def verify(self, headers: Mapping[str, str], raw: bytes) -> bool:

@@ -36,9 +36,9 @@ def create_engine(url: str) -> AsyncEngine:
     ensure_sqlite_dir(url)
     kwargs: dict[str, Any] = {"future": True}
     if make_url(url).get_backend_name() == "postgresql":
-        # No pre-ping: it cost a round trip per checkout (4 per message, measured with
-        # log_statement). A connection that died with a restart fails once; SQLAlchemy then
-        # invalidates the pool and the caller answers 503 / retries the turn later.
+        # No pre-ping: it costs a round trip per checkout, several per message. A connection
+        # that died with a restart fails once; SQLAlchemy then invalidates the pool and the
+        # caller answers 503 / retries the turn later.
         kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
     else:
         # SQLAlchemy 1.4 gives file-based SQLite a NullPool: a new connection (and, with

@@ -2,11 +2,8 @@
 
 The inbox and outbox are queues: every row is inserted, updated two or three times (claimed,
 done or sent) and later deleted by retention, so each leaves dead row versions behind. Until a
-VACUUM removes them, every scan for pending rows walks them in the indexes. Measured in the
-1,000-user soak (2 workers, 20 msg/s) on this machine's PostgreSQL, which runs with
-`autovacuum = off`: after 9 minutes the outbox held 33,000 dead versions for 16,500 live rows
-and never had been vacuumed; the relay's scan for due replies, which touches 7 live rows, took
-6 ms walking 14,850 index entries, twice a second per worker, and grew all the time.
+VACUUM removes them, every scan for pending rows walks them in the indexes, and the relay's
+scan for due replies grows slower all the time (README, "Several workers").
 
 Autovacuum's defaults wait for a fifth of a table to be dead, far too late for a queue, and
 some servers run without it. So the gateway checks the tables' dead-row counts (one query of

@@ -118,7 +118,8 @@ inbox = Table(
     Column("status", String(12), nullable=False),  # pending | done | dead
     Column("attempts", Integer, nullable=False, default=0),
     Column("processed_at", DateTime(timezone=True), nullable=True),
-    # Which worker took the row and until when (bot/claims.py); a dead worker's claim expires.
+    # Which worker took the row and until when (bot/pipeline/claims.py); a dead worker's claim
+    # expires.
     Column("claimed_by", String(48), nullable=True),
     Column("claimed_until", DateTime(timezone=True), nullable=True),
     UniqueConstraint("platform", "event_id", name="uq_inbox_platform_event"),
@@ -147,8 +148,11 @@ outbox = Table(
     Column("platform_message_id", String(128), nullable=True),
     Column("delivery", String(12), nullable=True),  # delivered | read
     Column("last_error", String(300), nullable=True),
-    # A newsletter message: checked against the subscription again just before it is sent.
+    # The newsletter issue a message belongs to (its figures on the newsletter page).
     Column("issue_id", Integer, nullable=True),
+    # What the message is: "reply" (to a turn), or a feature's kind, e.g. "newsletter"; features
+    # act before or after sending their kinds (bot/pipeline/hooks.py).
+    Column("kind", String(16), nullable=False, server_default="reply"),
     Column("claimed_by", String(48), nullable=True),
     Column("claimed_until", DateTime(timezone=True), nullable=True),
 )

@@ -1,28 +1,25 @@
 """Group commit on one writer thread: the process's writes share transactions.
 
-Measured (benchmarks/webhook_load.py, SQLite, 2 cores, saturated):
-- every ack, turn completion and send status in its own transaction: writers queued on SQLite's
-  single write lock and its busy-wait backoff; ack p99 ~200 ms;
-- one task committing whatever had queued up, through the async driver: p99 ~60-80 ms, most of
-  it thread hops (one per statement) waiting for a CPU under load;
-- the same batches run by a synchronous connection on one dedicated thread: one hop per batch.
+A transaction per ack, turn completion and send status would queue writers on SQLite's single
+write lock and its busy-wait backoff; batches through the async driver would still pay a thread
+hop per statement. So whatever has queued up is committed by a synchronous connection on one
+dedicated thread: one hop per batch (the figures are in the README).
 
 Webhook intake is `urgent` and goes before background writes (send statuses, turn records),
 which are taken a few at a time so an ack never waits long behind them. Nothing is delayed on
 purpose: an idle writer commits at once. A caller awaits its own work's result, after the
 commit; if a batch fails, each work is retried alone so one bad write does not fail the rest.
 
-PostgreSQL takes concurrent writers, and one thread there was the bottleneck (measured with
-py-spy, 2 workers: the writer thread waited on round trips while acks queued behind turn
-records, ack p99 ~800 ms). There the writer runs several lanes, each a thread with its own
+PostgreSQL takes concurrent writers, and one thread waiting on round trips would keep acks
+behind turn records. There the writer runs several lanes, each a thread with its own
 connection; lane 0 takes intake only, so an ack never waits behind a background batch.
 
 `lazy` writes (PostgreSQL): the caller can afford to lose the write if PostgreSQL itself crashes
 within a fraction of a second of it (not on a clean restart, which writes the WAL out). A batch
-of lazy writes only is committed without waiting for its WAL flush (`synchronous_commit off`):
-at 25 msg/s every session, intake included, waited mostly on `IO:WALSync`, six flushes a
-message. Every later durable commit flushes the lazy ones before it, so a write that precedes an
-irreversible step (claiming a reply to send) stays durable and makes its forerunners durable too.
+of lazy writes only is committed without waiting for its WAL flush (`synchronous_commit off`),
+which otherwise is what every session waits on most under load. Every later durable commit
+flushes the lazy ones before it, so a write that precedes an irreversible step (claiming a
+reply to send) stays durable and makes its forerunners durable too.
 """
 
 from __future__ import annotations
@@ -124,7 +121,6 @@ class BatchWriter:
             return work(conn)
 
     async def _run(self, executor: ThreadPoolExecutor, *, background: bool) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             if self._urgent.empty() and (not background or self._queue.empty()):
                 self._wakeup.clear()
@@ -132,25 +128,25 @@ class BatchWriter:
                 continue
             urgent = _take(self._urgent, MAX_BATCH)
             later = _take(self._queue, MAX_BACKGROUND_IN_BATCH) if background else []
-            batch = [item for item in urgent + later if not item[1].cancelled()]
             try:
-                if batch:
-                    lazy = self._postgres and all(item[2] for item in batch)
-                    outcomes = await loop.run_in_executor(
-                        executor, self._commit, [item[0] for item in batch], lazy
-                    )
-                    for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
-                        if future.done():
-                            continue
-                        if ok:
-                            future.set_result(value)
-                        else:
-                            future.set_exception(value)
+                await self._commit_batch(executor, urgent + later)
             finally:
                 for _ in urgent:
                     self._urgent.task_done()
                 for _ in later:
                     self._queue.task_done()
+
+    async def _commit_batch(self, executor: ThreadPoolExecutor, items: list[Item]) -> None:
+        """Commit the works whose callers still wait, and hand each its result."""
+        batch = [item for item in items if not item[1].cancelled()]
+        if not batch:
+            return
+        lazy = self._postgres and all(item[2] for item in batch)
+        outcomes = await asyncio.get_running_loop().run_in_executor(
+            executor, self._commit, [item[0] for item in batch], lazy
+        )
+        for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
+            _settle(future, ok, value)
 
     def _commit(self, works: list[Work], lazy: bool = False) -> list[tuple[bool, Any]]:
         """On the writer thread: all works in one transaction, or each alone if that fails."""
@@ -173,6 +169,15 @@ class BatchWriter:
         self.batches += 1
         self.writes += len(works)
         return [(True, result) for result in results]
+
+
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.done():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
 
 
 def _take(queue: asyncio.Queue[Item], limit: int) -> list[Item]:

@@ -1,11 +1,10 @@
 """The Rasa agent in a child process of the gateway, reached over a Unix socket.
 
-Measured (benchmarks/webhook_load.py): with the agent on a thread of the gateway process, CPU-bound
-turns hold the GIL and webhook acks wait behind them (ack p99 > 400 ms at saturation). In a
-child process the gateway's event loop only parses, verifies and commits, so acks stay fast
-however busy the model is. The child is started and supervised by the gateway (one command,
-no second server to run); if it dies it is restarted, and turns that were in flight stay
-pending in the inbox and are retried.
+On a thread of the gateway process, CPU-bound turns would hold the GIL and webhook acks would
+wait behind them (README, "Measured figures"). In a child process the gateway's event loop only
+parses, verifies and commits, so acks stay fast however busy the model is. The child is started
+and supervised by the gateway (one command, no second server to run); if it dies it is
+restarted, and turns that were in flight stay pending in the inbox and are retried.
 
 Child: `python -m bot agent-worker --socket PATH` serves POST /turn, POST /parse, GET /ready.
 """
@@ -30,7 +29,7 @@ from aiohttp import web
 
 from bot.db.engine import database_unavailable
 from bot.engine.runner import AssistantNotReady, AssistantRunner, TurnResult
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ class AgentProcess:
         turns: bool = False,
         hint_socket: Path | None = None,
     ) -> None:
-        """`turns`: the child also runs the dispatcher and the relay (bot/turn_link.py), woken
+        """`turns`: the child also runs the dispatcher and the relay (bot/pipeline/hints.py), woken
         by hints on `hint_socket` (a fresh path when None)."""
         self.model_path = model_path
         self._database_url = database_url
@@ -252,20 +251,9 @@ async def exit_with_parent(app: web.Application) -> Any:
         await task
 
 
-def serve_worker(
-    socket_path: str,
-    model_path: Path,
-    database_url: str | None,
-    *,
-    turns: Settings | None = None,
-    hints: Path | None = None,
-) -> None:
-    """The child: Rasa behind /turn, /parse, /ready; with `turns` (the gateway's settings)
-    also the dispatcher and the relay, woken by hints on `hints` (bot/turn_link.py)."""
+def agent_runner(model_path: Path, database_url: str | None, redis_url: str) -> AssistantRunner:
+    """The agent of a child process, its trackers in `database_url` (in memory when None)."""
     from bot.engine.stores import sql_tracker_store
-
-    with contextlib.suppress(OSError):
-        os.nice(AGENT_NICENESS)
 
     factory = None
     if database_url:
@@ -273,9 +261,17 @@ def serve_worker(
         def factory(domain: Any) -> Any:
             return sql_tracker_store(database_url, domain)
 
-    runner = AssistantRunner(
-        model_path, tracker_store_factory=factory, redis_url=os.environ.get("REDIS_URL", "")
-    )
+    return AssistantRunner(model_path, tracker_store_factory=factory, redis_url=redis_url)
+
+
+def serve_worker(
+    socket_path: str, model_path: Path, database_url: str | None, redis_url: str
+) -> None:
+    """The child: Rasa behind /turn, /parse, /ready (a worker's turn process is
+    bot/runtime/turn_process.py)."""
+    with contextlib.suppress(OSError):
+        os.nice(AGENT_NICENESS)
+    runner = agent_runner(model_path, database_url, redis_url)
 
     async def lifecycle(app: web.Application) -> Any:
         if not runner.ready:
@@ -283,25 +279,8 @@ def serve_worker(
         yield
         await runner.stop()
 
-    if turns is None:
-        app = worker_app(runner)
-        app.cleanup_ctx.append(exit_with_parent)
-        app.cleanup_ctx.append(lifecycle)
-    else:
-        from bot import keys
-        from bot.app import create_app
-
-        app = create_app(turns, runner=runner, role="turns")
-        assert hints is not None
-        app[keys.hint_socket_key] = hints
-        add_agent_routes(app, runner)
-
-        async def metrics(request: web.Request) -> web.Response:
-            return web.Response(body=request.app[keys.metrics_key].render())
-
-        app.router.add_get("/metrics", metrics)
-        # First in, last out: the runner stops after the dispatcher has finished its turns.
-        app.cleanup_ctx.insert(0, lifecycle)
-        app.cleanup_ctx.insert(0, exit_with_parent)
+    app = worker_app(runner)
+    app.cleanup_ctx.append(exit_with_parent)
+    app.cleanup_ctx.append(lifecycle)
     # The parent watches for the socket file and /ready; SIGTERM stops the child cleanly.
     web.run_app(app, path=socket_path, print=None, access_log=None, shutdown_timeout=5)

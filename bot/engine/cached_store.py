@@ -1,18 +1,17 @@
 """Rasa's SQL tracker store with the conversation kept in memory between turns.
 
-Measured (py-spy, PostgreSQL): nearly half of a Rasa turn went to the tracker store: rebuilding
-the tracker from every stored event of the session (JSON, then replaying each event), and, on
-save, counting the stored events to know which are new. This store keeps each tracker after
-its turn, with how many of its events are stored and the id of the last one. The next turn
-checks that id with one indexed query (`max(id)` of the conversation): unchanged, the kept
-tracker is used as it is; changed (another worker answered in between, or the conversation was
-erased or forgotten), the tracker is rebuilt from the database as Rasa does. The database
-stays the truth; the memory only saves work.
+Rasa's store rebuilds the tracker from every stored event of the session each turn (JSON, then
+replaying each event) and, on save, counts the stored events to know which are new: about half
+of a turn (README, "Measured figures"). This store keeps each tracker after its turn, with how
+many of its events are stored and the id of the last one. The next turn checks that id with one
+indexed query (`max(id)` of the conversation): unchanged, the kept tracker is used as it is;
+changed (another worker answered in between, or the conversation was erased or forgotten), the
+tracker is rebuilt from the database as Rasa does. The database stays the truth; the memory only
+saves work.
 
 A long session is handed to Rasa shortened to its start and its last turns (`compact`): Rasa's
 prediction replays every event of the session each turn (the state featuriser behind
-RulePolicy), so a turn's cost grew with the session. Measured (soak, 1,000 users each writing
-every 50 s): a turn at minute 25 cost twice one at minute 10, and replies fell behind.
+RulePolicy), so a turn's cost would grow with the session until replies fell behind.
 """
 
 from __future__ import annotations
@@ -31,14 +30,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 CACHE_SIZE = 5000
-# A tracker used more recently than this is not evicted to keep another. Measured (soak, 1,000
-# users each writing every 50 s, 2 workers): once the kept events reached the bound, least-
-# recently-used eviction dropped each tracker just before its next turn (they come back in a
-# cycle longer than the memory holds), so none was found kept and every turn rebuilt its
-# conversation. Keeping those in use and not keeping the newcomer keeps most of them useful.
+# A tracker used more recently than this is not evicted to keep another: at the bound, plain
+# least-recently-used eviction drops each tracker just before its next turn when conversations
+# come back in a cycle longer than the memory holds, so none is found kept. Keeping those in use
+# and not keeping the newcomer keeps most of them useful.
 MIN_IDLE_S = 60.0
-# Bounded by events as well as conversations: the 30-minute soak (1,000 users, 15 msg/s) grew
-# each agent by ~6 MB a minute while every conversation's tracker was kept, however long.
+# Bounded by events as well as conversations: long conversations' trackers would otherwise
+# grow each agent's memory for as long as it runs.
 MAX_KEPT_EVENTS = 50_000
 # Events of a session handed to Rasa for a turn, beyond its start. The assistant's rules see one
 # user turn (`restrict_rules`), it has no slots or forms and its actions read only the latest

@@ -3,9 +3,8 @@
 Rasa rebuilds a tracker from the tracker store by turning each stored event back into an object
 (`Event.from_parameters`), and finds each event's class with `Event.resolve_by_type`, which
 walks every subclass of `Event` (recursively, with an `inspect.isabstract` check each) for every
-event. Profiled (py-spy, a turn process in the 1,000-user soak, 2 workers): rebuilding trackers
-was a quarter of the turn process's CPU, and this walk 11 of those 26 points. A type name's
-class does not change while the process runs, so it is looked up once.
+event: nearly half of the time spent rebuilding trackers (README, "Measured figures"). A type
+name's class does not change while the process runs, so it is looked up once.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Rasa's default ticket lifetime is 60 s: a worker killed mid-turn would hold its users' next
-# turns that long. No turn takes 20 s; the conversation lock (bot/coordination.py) is 15 s.
+# turns that long. No turn takes 20 s; the conversation lock (bot/pipeline/locks.py) is 15 s.
 TURN_LOCK_LIFETIME_S = 20.0
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 

@@ -10,16 +10,16 @@ if TYPE_CHECKING:
     from rasa.core.tracker_store import TrackerStore
 
 
-# The tracker's events are committed without waiting for the WAL flush. Measured (1,000-user
-# soak, 2 workers, 20 msg/s): PostgreSQL flushed its WAL 140 times a second, 7 per message, and
-# its sessions waited mostly on that flush (`IO:WALSync` in pg_stat_activity), webhook intake
-# included (ack p50 14 ms). For Messenger and Zalo nothing is risked: a turn's tracker save is
-# followed by the commit that marks its inbox row done with its replies, then by the claim of
-# its first reply for sending, which is synchronous and flushes the WAL up to itself, the
-# tracker's events included (bot/db/writer.py, lazy writes); if those commits never reach the
-# disk, the row is pending again and the turn runs again, as after any failure before it. A
-# web chat turn has no such commit: if PostgreSQL itself crashes within a fraction of a second
-# (wal_writer_delay) of the reply, the page's conversation goes on from the turn before.
+# The tracker's events are committed without waiting for the WAL flush: waiting, PostgreSQL
+# flushed its WAL several times per message and its sessions, webhook intake included, waited
+# mostly on those flushes (README, "Measured figures"). For Messenger and Zalo nothing is
+# risked: a turn's tracker save is followed by the commit that marks its inbox row done with its
+# replies, then by the claim of its first reply for sending, which is synchronous and flushes
+# the WAL up to itself, the tracker's events included (bot/db/writer.py, lazy writes); if those
+# commits never reach the disk, the row is pending again and the turn runs again, as after any
+# failure before it. A web chat turn has no such commit: if PostgreSQL itself crashes within a
+# fraction of a second (wal_writer_delay) of the reply, the page's conversation goes on from
+# the turn before.
 TRACKER_SESSION_OPTIONS = "-c synchronous_commit=off"
 
 

@@ -1,10 +1,10 @@
 """Expand chat abbreviations ("ko", "dc", "ntn", "cdso") on folded tokens.
 
 Unambiguous forms come from `data/teencode.yml`. A few forms mean two different things and are
-resolved from their neighbours (content brief, section 6): "dk" (được / đăng ký), "mk" (mình /
-mật khẩu), "tk" (thanks / tài khoản), "ck" (chuyển khoản / chồng), "bn" (bạn / bao nhiêu),
-"hs" (hồ sơ / học sinh). When the context says nothing, they are left as typed: the classifier
-still sees the raw form, which is better than a wrong guess.
+resolved from their neighbours: "dk" (được / đăng ký), "mk" (mình / mật khẩu), "tk" (thanks /
+tài khoản), "ck" (chuyển khoản / chồng), "bn" (bạn / bao nhiêu), "hs" (hồ sơ / học sinh). When
+the context says nothing, they are left as typed: the classifier still sees the raw form, which
+is better than a wrong guess.
 """
 
 from __future__ import annotations
@@ -194,15 +194,18 @@ def resolve_ambiguous(tokens: list[str], i: int) -> tuple[str, ...] | None:
     if token == "ck":
         return ("chuyen", "khoan") if _near(tokens, i, _TRANSFER) else None
     if token in {"bn", "b"}:
-        after = tokens[i + 1 : i + 3]
-        if any(word in _HOW_MUCH_AFTER for word in after) or (
-            i > 0 and tokens[i - 1] in {"mat", "het", "la", "co"}
-        ):
-            return ("bao", "nhieu")
-        return ("ban",)
+        return ("bao", "nhieu") if _asks_how_much(tokens, i) else ("ban",)
     if token == "hs":
         return ("ho", "so") if _near(tokens, i, _FILE) else None
     return None
+
+
+def _asks_how_much(tokens: list[str], i: int) -> bool:
+    """Whether "bn" means "bao nhiêu" ("bn tiền", "mất bn") rather than "bạn"."""
+    after = tokens[i + 1 : i + 3]
+    return any(word in _HOW_MUCH_AFTER for word in after) or (
+        i > 0 and tokens[i - 1] in {"mat", "het", "la", "co"}
+    )
 
 
 def expand(folded_tokens: list[str]) -> list[tuple[str, ...]]:

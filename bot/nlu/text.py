@@ -43,6 +43,18 @@ def fold(text: str) -> str:
     return stripped.replace("đ", "d")
 
 
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def folded_words(text: str, *, punctuation: bool = False) -> str:
+    """`text` folded, its words one space apart: " Thi  thử " -> "thi thu". With `punctuation`,
+    anything but letters, digits, "_" and spaces separates words too: "A." -> "a"."""
+    folded = fold(text)
+    if punctuation:
+        folded = _PUNCTUATION.sub(" ", folded)
+    return " ".join(folded.split())
+
+
 def has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
 

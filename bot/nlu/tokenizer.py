@@ -90,7 +90,7 @@ def tokenize_text(text: str, max_chars: int = 2000) -> list[Token]:
     return tokens
 
 
-# What an emoji-only message means in chat (content brief, section 6).
+# What an emoji-only message means in chat.
 _EMOJI_MEANINGS = (
     ("__emoji_ok__", "👍👌🆗✅"),
     ("__emoji_thanks__", "🙏❤💕🥰😍"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot import keys
 from bot.db.engine import ping
+from bot.web import keys
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -13,15 +13,15 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    app = request.app
-    runner = app[keys.runner_key]
+    services = request.app[keys.services_key]
+    runner = services.assistant  # None until the runtime has set the agent (or its link) up
     checks = {
-        "model": runner.ready,
-        "database": await ping(app[keys.db_key]),
+        "model": runner is not None and runner.ready,
+        "database": await ping(services.engine),
     }
     ready = all(checks.values())
     body: dict[str, object] = {"status": "ready" if ready else "starting", "checks": checks}
-    if runner.load_error is not None:
+    if runner is not None and runner.load_error is not None:
         body["status"] = "model_failed"
     return web.json_response(body, status=200 if ready else 503)
 

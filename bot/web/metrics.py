@@ -10,16 +10,16 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
 
-from bot import keys
 from bot.db.models import outbox
 from bot.metrics import merge_expositions
+from bot.web import keys
 
 
 async def metrics(request: web.Request) -> web.Response:
     app = request.app
-    registry = app[keys.metrics_key]
+    registry = app[keys.services_key].metrics
     try:
-        async with app[keys.db_key].connect() as conn:
+        async with app[keys.services_key].engine.connect() as conn:
             depth = (
                 await conn.execute(
                     select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
@@ -29,8 +29,8 @@ async def metrics(request: web.Request) -> web.Response:
     except Exception:  # the figures still come out while the database is away
         registry.errors.labels("metrics_db").inc()
     body = registry.render()
-    # With a turn process (bot/turn_link.py), turns and sends are counted there.
-    turn_figures = getattr(app[keys.runner_key], "turn_metrics", None)
+    # With a turn process (bot/pipeline/hints.py), turns and sends are counted there.
+    turn_figures = getattr(app[keys.services_key].assistant, "turn_metrics", None)
     if turn_figures is not None:
         try:
             extra = await turn_figures()

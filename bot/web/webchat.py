@@ -16,10 +16,10 @@ from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from bot import keys
-from bot.conversation import handle_message, ref_for
 from bot.db.models import outbox
 from bot.engine.runner import AssistantNotReady
+from bot.web import keys
+from bot.web.edge import handle_message, ref_for
 from bot.web.errors import json_error
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -52,10 +52,10 @@ async def web_message(request: web.Request) -> web.Response:
         response.headers["Retry-After"] = "5"
         return response
     if outcome.citizen is not None:
-        await request.app[keys.recorder_key].outbound(
+        await request.app[keys.services_key].recorder.outbound(
             outcome.citizen, "web", outcome.topic, [r.text for r in outcome.replies]
         )
-    metrics = request.app[keys.metrics_key]
+    metrics = request.app[keys.services_key].metrics
     metrics.messages_in.labels("web").inc()
     metrics.messages_out.labels("web", "sent").inc(len(outcome.replies))
     handoff = outcome.citizen is not None and outcome.citizen.handoff_id is not None
@@ -74,16 +74,16 @@ async def web_poll(request: web.Request) -> web.Response:
     if not isinstance(sender, str) or not _SENDER.match(sender):
         return json_error(400, "'sender' phải là chuỗi 1-128 ký tự (chữ, số, _ . : -).")
     ref = ref_for(request.app, "web", "web", sender)
-    now = request.app[keys.clock_key]()
+    now = request.app[keys.services_key].clock()
     replies = await take_web_replies(request.app, ref, now)
-    citizen = await request.app[keys.citizens_key].get("web", ref)
+    citizen = await request.app[keys.services_key].citizens.get("web", ref)
     handoff = citizen is not None and citizen.handoff_id is not None
     return web.json_response({"replies": replies, "handoff": handoff or bool(replies)})
 
 
 async def take_web_replies(app: web.Application, ref: str, now: datetime) -> list[dict]:
     """Pending web outbox rows of `ref`, oldest first, marked sent as they are handed over."""
-    async with app[keys.db_key].connect() as conn:
+    async with app[keys.services_key].engine.connect() as conn:
         rows = (
             await conn.execute(
                 select(outbox.c.id, outbox.c.body)
@@ -102,7 +102,7 @@ async def take_web_replies(app: web.Application, ref: str, now: datetime) -> lis
     def work(conn: Connection) -> None:
         conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(status="sent", sent_at=now))
 
-    await app[keys.writer_key].write(work)
+    await app[keys.services_key].writer.write(work)
     return [json.loads(row.body) for row in rows]
 
 

@@ -1,10 +1,11 @@
 """Platform webhooks: verify on the raw bytes, store, acknowledge; processing happens after.
 
     GET  /webhooks/facebook   verification handshake (hub.mode, hub.verify_token, hub.challenge)
-    POST /webhooks/facebook   X-Hub-Signature-256
-    POST /webhooks/zalo       X-ZEvent-Signature
+    POST /webhooks/facebook   signed as bot/channels/facebook/signing.py says
+    POST /webhooks/zalo       signed as bot/channels/zalo/signing.py says
 
-Missing signature -> 401, wrong signature -> 403, both before anything is parsed or stored.
+Missing signature (the adapter's `signature_header`) -> 401, wrong signature -> 403, both before
+anything is parsed or stored.
 A signed body that cannot be understood is kept as a dead letter and answered 200, so the
 platform does not retry it forever or disable the webhook. If the database cannot commit, the
 answer is 503 and the platform retries later: nothing acknowledged is ever lost.
@@ -19,15 +20,13 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import keys
 from bot.channels.base import ChannelAdapter, InboundEvent, PayloadError
-from bot.conversation import ref_for
-from bot.inbox import dead_letter, store_events
+from bot.pipeline.inbox import dead_letter, store_events
+from bot.web import keys
+from bot.web.edge import ref_for
 from bot.web.errors import json_error
 
 log = logging.getLogger(__name__)
-
-SIGNATURE_HEADERS = {"facebook": "X-Hub-Signature-256", "zalo": "X-ZEvent-Signature"}
 
 
 async def facebook_verify(request: web.Request) -> web.Response:
@@ -55,17 +54,18 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
     if adapter is None:
         return json_error(404, f"Kênh {platform} chưa được cấu hình.")
     started = time.perf_counter()
-    metrics = request.app[keys.metrics_key]
+    app = request.app
+    services = app[keys.services_key]
+    metrics = services.metrics
     raw = await request.read()  # bounded by client_max_size: larger bodies get 413
-    if not request.headers.get(SIGNATURE_HEADERS[platform]):
+    if not request.headers.get(adapter.signature_header):
         metrics.errors.labels("webhook_unsigned").inc()
         return json_error(401, "Thiếu chữ ký.")
     if not adapter.verify(request.headers, raw):
         log.warning("%s webhook with a bad signature rejected", platform)
         metrics.errors.labels("webhook_bad_signature").inc()
         return json_error(403, "Chữ ký không hợp lệ.")
-    app = request.app
-    now = app[keys.clock_key]()
+    now = services.clock()
     try:
         events = adapter.parse(raw)
     except PayloadError as exc:
@@ -73,7 +73,7 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
         metrics.dead_letters.labels(platform, "in").inc()
         try:
             await dead_letter(
-                app[keys.writer_key],
+                services.writer,
                 platform=platform,
                 direction="in",
                 reason=str(exc),
@@ -92,7 +92,7 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
     claim = dispatcher.claim()
     try:
         stored = await store_events(
-            app[keys.writer_key],
+            services.writer,
             events,
             ref,
             now,

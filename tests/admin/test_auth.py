@@ -6,20 +6,18 @@ import base64
 import json
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot import keys
 from bot.admin.auth import SessionSigner, hash_password, new_session, verify_password
-from bot.app import create_app
 from bot.engine.runner import AssistantRunner
-from tests.conftest import make_settings
+from bot.runtime.app import create_app
+from bot.web import keys
+from tests.conftest import ClientFactory
+from tests.fakes.settings import make_settings
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
 ADMIN_PASSWORD = "mat-khau-quan-tri-2026"
 
 
@@ -78,6 +76,18 @@ async def test_pages_need_a_login(client: TestClient, path: str) -> None:
     resp = await client.get(path, allow_redirects=False)
     assert resp.status == 302
     assert resp.headers["Location"] == "/admin/login"
+
+
+async def test_unknown_admin_paths_are_not_found_and_nothing_is_cached(client: TestClient) -> None:
+    for path in ("/admin/", "/admin/nope", "/adminx"):
+        assert (await client.get(path, allow_redirects=False)).status == 404
+    assert (await client.put("/admin/login")).status == 405
+    redirect = await client.get("/admin/users", allow_redirects=False)
+    assert redirect.headers["Cache-Control"] == "no-store"
+    assert redirect.headers["X-Frame-Options"] == "DENY"
+    unauthorised = await client.get("/admin/api/stats")
+    assert unauthorised.status == 401
+    assert await unauthorised.json() == {"error": "Chưa đăng nhập."}
 
 
 async def test_first_admin_logs_in_sees_the_overview_and_logs_out(client: TestClient) -> None:

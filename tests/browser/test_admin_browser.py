@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestServer
 from openpyxl import load_workbook
 from playwright.async_api import Browser, Page, expect
 
-from bot.app import create_app
 from bot.engine.runner import AssistantRunner
-from tests.conftest import make_settings
+from bot.runtime.app import create_app
+from tests.fakes.settings import make_settings
 
 PASSWORD = "quan-tri-vien-2026"
 

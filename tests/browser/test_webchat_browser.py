@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page, expect
 
-from bot.app import create_app
 from bot.engine.runner import AssistantRunner
+from bot.runtime.app import create_app
 from bot.settings import Settings
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
 from bot.engine.runner import AssistantRunner
+from bot.runtime.app import create_app
 from bot.settings import PROJECT_ROOT
-from tests.channels.conftest import APP_SECRET, PAGE_TOKEN, channel_settings
+from tests.fakes.channels import APP_SECRET, PAGE_TOKEN, channel_settings
 from tests.fakes.platforms import FakeGraph, FakeZalo
 
 

@@ -8,9 +8,10 @@ import json
 
 import pytest
 
-from bot.channels.facebook import FacebookAdapter
-from bot.channels.signing import facebook_signature, verify_zalo, zalo_signature
-from bot.channels.zalo import ZaloAdapter
+from bot.channels.facebook.adapter import FacebookAdapter
+from bot.channels.facebook.signing import facebook_signature
+from bot.channels.zalo.adapter import ZaloAdapter
+from bot.channels.zalo.signing import verify_zalo, zalo_signature
 
 # Meta signs the payload as it sends it: non-ASCII escaped as \uXXXX.
 FB_RAW = (
@@ -19,7 +20,7 @@ FB_RAW = (
     b'"text":"chuy\\u1ec3n \\u0111\\u1ed5i s\\u1ed1 l\\u00e0 g\\u00ec"}}]}]}'
 )
 FB_SECRET = "app-secret-123"
-# Computed independently of bot.channels.signing.
+# Computed independently of bot.channels.facebook.signing.
 FB_EXPECTED = "sha256=" + hmac.new(FB_SECRET.encode(), FB_RAW, hashlib.sha256).hexdigest()
 
 

@@ -1,19 +1,25 @@
-"""Small units of the channel layer: windows, rate limiting, text splitting, rendering."""
+"""Small units of the channel layer: windows, rate limiting, text splitting, rendering,
+Get started, outbox kinds and hooks."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
-from bot.channels.facebook import FacebookAdapter
+from bot.channels.facebook.adapter import FacebookAdapter
 from bot.channels.text import split_text
-from bot.channels.zalo import ZaloAdapter
-from bot.ratelimit import TokenBucket
-from bot.replies import Reply
-from bot.windows import Window, window_state
+from bot.channels.windows import Window, window_state
+from bot.channels.zalo.adapter import ZaloAdapter
+from bot.core.replies import Reply
+from bot.pipeline.dispatcher import Rendered, last_kind, turn_text
+from bot.pipeline.hooks import OutboundHooks, SendHooks
+from bot.pipeline.ratelimit import TokenBucket
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 
@@ -114,3 +120,51 @@ def test_zalo_render_puts_buttons_on_the_last_piece() -> None:
         "type": "oa.query.show",
         "payload": "/vneid_level2",
     }
+
+
+def test_get_started_is_the_welcome_inside_the_facebook_adapter() -> None:
+    raw = (
+        b'{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},'
+        b'"recipient":{"id":"1"},"timestamp":1,"postback":{"payload":"GET_STARTED"}}]}]}'
+    )
+    event = FacebookAdapter("s").parse(raw)[0]
+    assert event.payload == "/greet"
+    assert turn_text(event.kind.value, event.text, event.payload) == "/greet"
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    replies: list[Reply]
+    topic: str = "greeting"
+    citizen: None = None
+    last_kind: str | None = None
+
+
+def test_a_long_reply_is_recorded_once_and_only_the_last_body_has_the_kind() -> None:
+    outcome = _Outcome([Reply("a. " * 900), Reply("đã xóa")], last_kind="erasure")
+    rendered = Rendered(ZaloAdapter("1", "s"), outcome)
+    assert len(rendered.bodies) == 3
+    assert rendered.kinds == ["reply", "reply", "erasure"]
+    assert rendered.starts == {0: outcome.replies[0], 2: outcome.replies[1]}
+    assert last_kind(_Outcome([])) == "reply"
+
+
+async def test_outbound_hooks_run_by_the_kind_of_the_row() -> None:
+    erased: list[str] = []
+
+    async def subscribed(row: object) -> bool:
+        return False
+
+    async def erase(row: Any) -> None:
+        erased.append(row.user_ref)
+
+    hooks = OutboundHooks({"newsletter": SendHooks(subscribed, skip_reason="unsubscribed")})
+    hooks.register("erasure", SendHooks(after_send=erase))
+    with pytest.raises(ValueError, match="has hooks already"):
+        hooks.register("erasure", SendHooks())
+    row = SimpleNamespace(kind="newsletter", user_ref="u1")
+    assert await hooks.skip_reason(row) == "unsubscribed"
+    assert await hooks.skip_reason(SimpleNamespace(kind="reply", user_ref="u1")) is None
+    await hooks.after_send(row)
+    await hooks.after_send(SimpleNamespace(kind="erasure", user_ref="u2"))
+    assert erased == ["u2"]

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.channels.conftest import (
+from tests.fakes.channels import (
     APP_SECRET,
     PAGE_ID,
     VERIFY_TOKEN,
@@ -284,8 +284,8 @@ async def test_raw_platform_ids_live_only_in_recipients(channels: Channels) -> N
 async def test_webhooks_are_acknowledged_and_kept_while_the_model_is_down(
     aiohttp_client, tmp_path, graph, zalo
 ) -> None:  # type: ignore[no-untyped-def]
-    from bot.app import create_app
-    from tests.channels.conftest import channel_settings
+    from bot.runtime.app import create_app
+    from tests.fakes.channels import channel_settings
 
     settings = channel_settings(tmp_path, graph, zalo, MODEL_PATH=str(tmp_path / "none.tar.gz"))
     client = await aiohttp_client(create_app(settings))

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.base import InboundEvent, PayloadError
-from bot.channels.facebook import FacebookAdapter
-from bot.channels.signing import facebook_signature, zalo_signature
-from bot.channels.zalo import ZaloAdapter
+from bot.channels.facebook.adapter import FacebookAdapter
+from bot.channels.facebook.signing import facebook_signature
+from bot.channels.zalo.adapter import ZaloAdapter
+from bot.channels.zalo.signing import zalo_signature
 
 FB_SECRET = "fb-app-secret"
 ZALO_APP_ID, ZALO_SECRET = "3608465248940903967", "zalo-oa-secret"

@@ -9,8 +9,9 @@ import random
 from collections import Counter
 from typing import Any
 
-from bot.channels.signing import facebook_signature, zalo_signature
-from tests.channels.conftest import (
+from bot.channels.facebook.signing import facebook_signature
+from bot.channels.zalo.signing import zalo_signature
+from tests.fakes.channels import (
     APP_SECRET,
     ZALO_APP_ID,
     ZALO_OA_SECRET,

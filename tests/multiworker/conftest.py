@@ -22,10 +22,9 @@ import aiohttp
 import pytest
 import sqlalchemy as sa
 
-from bot.channels.signing import facebook_signature
+from bot.channels.facebook.signing import facebook_signature
 from bot.settings import PROJECT_ROOT
-from tests.bot.test_server import free_port
-from tests.channels.conftest import APP_SECRET, PAGE_TOKEN, VERIFY_TOKEN, fb_text
+from tests.fakes.channels import APP_SECRET, PAGE_TOKEN, VERIFY_TOKEN, fb_text, free_port
 from tests.fakes.platforms import FakeGraph
 
 PG = "postgresql+psycopg2://postgres@127.0.0.1:5432"

@@ -1,4 +1,4 @@
-"""Webhook intake in one round trip on PostgreSQL (bot/db/intake.py) stores what the writer
+"""Webhook intake in one round trip on PostgreSQL (bot/pipeline/intake.py) stores what the writer
 path stores: rows in event order, each delivery once, masked text, the messaging window."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from bot.channels.base import InboundEvent, Kind
 from bot.db.engine import sync_url
-from bot.db.intake import POOL_SIZE, PostgresIntake
 from bot.db.migrate import upgrade
 from bot.db.writer import BatchWriter
-from bot.inbox import store_events
+from bot.pipeline.inbox import store_events
+from bot.pipeline.intake import POOL_SIZE, PostgresIntake
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 
@@ -54,7 +54,7 @@ async def test_rows_in_order_each_delivery_once_text_masked(database: str) -> No
             writer, [batch[1], message("m4", "b", "cam on")], ref, NOW, {}, fast=intake
         )
         assert again == [("facebook", "ref-psid-b")]
-        # Each conversation's rows are claimed by the worker that owns it (bot/turn_link.py).
+        # Each conversation's rows are claimed by the worker that owns it (bot/pipeline/hints.py).
         owners = {"ref-psid-a": "host:0", "ref-psid-c": "host:1"}
         await store_events(
             writer,

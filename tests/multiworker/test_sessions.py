@@ -10,7 +10,7 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.citizens import SESSION_TTL_S, CitizenRegistry, RedisSessions
+from bot.conversation.citizens import SESSION_TTL_S, CitizenRegistry, RedisSessions
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.db.writer import BatchWriter

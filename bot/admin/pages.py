@@ -1,0 +1,212 @@
+"""The admin's own pages: login, logout, overview (dashboard, its JSON and the monthly report)
+and accounts (admin role only).
+
+Server-rendered (Jinja2 through aiohttp-jinja2), Vietnamese, no CDN. The login form carries its
+own CSRF token in a short cookie, since there is no session yet.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.admin.auth import (
+    COOKIE,
+    SESSION_SECONDS,
+    AuthError,
+    Session,
+    create_user,
+    find_user,
+    new_session,
+    verify_password,
+)
+from bot.admin.guard import LOGIN, current_session, require
+from bot.admin.keys import figures_key, limiter_key, secure_key, services_key, signer_key
+from bot.admin.report import build as build_report
+from bot.admin.stats import Period, RangeError, Stats, compute
+from bot.core.vntime import local, local_day
+from bot.db.models import admin_users
+
+LOGIN_CSRF_COOKIE = "khdx_login_csrf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    if current_session(request) is not None:
+        raise web.HTTPFound("/admin")
+    return _login_form(request, None)
+
+
+def _login_form(request: web.Request, error: str | None, status: int = 200) -> web.StreamResponse:
+    token = secrets.token_urlsafe(24)
+    response = aiohttp_jinja2.render_template(
+        "login.html", request, {"csrf": token, "error": error, "session": None}, status=status
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[secure_key],
+        path="/admin",
+    )
+    return response
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    token = str(form.get("csrf", ""))
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        return _login_form(request, "Phiên đăng nhập hết hạn, bạn thử lại nhé.", status=403)
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    client = request.remote or "?"
+    now = time.time()
+    limiter = request.app[limiter_key]
+    if limiter.blocked(client, username, now):
+        return _login_form(request, "Sai quá nhiều lần. Bạn chờ 5 phút rồi thử lại.", status=429)
+    user: Any = await find_user(request.app[services_key].engine, username)
+    if user is None or not verify_password(password, user.password_hash):
+        limiter.failed(client, username, now)
+        return _login_form(request, "Tên đăng nhập hoặc mật khẩu không đúng.", status=401)
+    limiter.succeeded(client, username)
+    session = new_session(user.id, user.username, user.role, now)
+    response = web.HTTPFound("/admin")
+    response.set_cookie(
+        COOKIE,
+        request.app[signer_key].dumps(session),
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[secure_key],
+        path="/admin",
+    )
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/admin")
+    raise response
+
+
+@require()
+async def logout(request: web.Request, session: Session) -> web.StreamResponse:
+    response = web.HTTPFound("/admin/login")
+    response.del_cookie(COOKIE, path="/admin")
+    raise response
+
+
+def _period(request: web.Request) -> Period:
+    today = local_day(request.app[services_key].clock())  # periods are days in Vietnam
+    return Period.parse(request.query.get("from"), request.query.get("to"), today)
+
+
+async def _stats(request: web.Request, period: Period) -> Stats:
+    return await compute(request.app[services_key].engine, period, request.app[figures_key])
+
+
+@require()
+async def home(request: web.Request, session: Session) -> web.StreamResponse:
+    error = None
+    try:
+        period = _period(request)
+    except RangeError as exc:
+        error = f"Khoảng thời gian không hợp lệ: {exc}."
+        period = Period.parse(None, None, local_day(request.app[services_key].clock()))
+    stats = await _stats(request, period)
+    context = {
+        "session": session,
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "traffic": stats.traffic,
+        "features": [row for part in stats.features for row in part.dashboard],
+        "delivery": stats.delivery,
+        "error": error,
+    }
+    return aiohttp_jinja2.render_template("home.html", request, context)
+
+
+@require()
+async def api_stats(request: web.Request, session: Session) -> web.StreamResponse:
+    """The dashboard's figures as JSON (401 without a session)."""
+    try:
+        period = _period(request)
+    except RangeError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    return web.json_response((await _stats(request, period)).as_json())
+
+
+async def _users_page(
+    request: web.Request, session: Session, message: str | None = None, error: str | None = None
+) -> web.StreamResponse:
+    async with request.app[services_key].engine.connect() as conn:
+        users = (
+            await conn.execute(
+                select(admin_users.c.username, admin_users.c.role, admin_users.c.created_at)
+                .where(admin_users.c.disabled.is_(False))
+                .order_by(admin_users.c.username)
+            )
+        ).all()
+    return aiohttp_jinja2.render_template(
+        "users.html",
+        request,
+        {"session": session, "users": users, "message": message, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@require("admin")
+async def users_page(request: web.Request, session: Session) -> web.StreamResponse:
+    return await _users_page(request, session)
+
+
+@require("admin")
+async def users_create(request: web.Request, session: Session) -> web.StreamResponse:
+    form = await request.post()
+    services = request.app[services_key]
+    try:
+        await create_user(
+            services.writer,
+            str(form.get("username", "")),
+            str(form.get("password", "")),
+            str(form.get("role", "")),
+            services.clock(),
+        )
+    except AuthError as exc:
+        return await _users_page(request, session, error=f"Không tạo được: {exc}.")
+    return await _users_page(request, session, message="Đã tạo tài khoản.")
+
+
+@require()
+async def report(request: web.Request, session: Session) -> web.StreamResponse:
+    """The monthly workbook (or CSV) for download."""
+    services = request.app[services_key]
+    month = request.query.get("month") or f"{local(services.clock()):%Y-%m}"
+    fmt = request.query.get("format", "xlsx")
+    if fmt not in {"xlsx", "csv"}:
+        raise web.HTTPBadRequest(text="Định dạng phải là xlsx hoặc csv.")
+    try:
+        body = await build_report(services.engine, month, fmt, request.app[figures_key])
+    except RangeError as exc:
+        raise web.HTTPBadRequest(text=f"Tháng không hợp lệ: {exc}.") from exc
+    content_type = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
+    response = web.Response(body=body, headers={"Content-Type": content_type})
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="bao-cao-chuyen-doi-so-{month}.{fmt}"'
+    )
+    return response
+
+
+def setup(admin_app: web.Application) -> None:
+    """Routes relative to the sub-application's prefix, /admin."""
+    sign_in = admin_app.router.add_resource("/login", name=LOGIN)
+    sign_in.add_route("GET", login_page)
+    sign_in.add_route("POST", login)
+    admin_app.router.add_post("/logout", logout)
+    admin_app.router.add_get("", home)
+    admin_app.router.add_get("/api/stats", api_stats)
+    admin_app.router.add_get("/report", report)
+    admin_app.router.add_get("/users", users_page)
+    admin_app.router.add_post("/users", users_create)

@@ -1,0 +1,56 @@
+"""When a message is a request for a scam check, and the check's turn."""
+
+from __future__ import annotations
+
+import re
+
+from bot.conversation.citizens import Citizen, CitizenRegistry
+from bot.core.replies import Reply
+from bot.features.scam import reply
+from bot.features.scam.check import ASK, URL, Risk, check
+from bot.nlu.text import folded_words
+
+CHECK_PAYLOAD = "/scam_check"
+AWAITING = "scamcheck"
+# A pasted message is long; "tin nhắn lừa đảo là gì" is a question about scams, not a paste.
+PASTE_MIN_WORDS = 8
+
+
+async def handle(
+    registry: CitizenRegistry, citizen: Citizen, text: str
+) -> tuple[list[Reply], str] | None:
+    """The replies and the intent to record when `text` asks for a scam check; else None."""
+    if text.strip() == CHECK_PAYLOAD:
+        await registry.update(citizen, awaiting=AWAITING)
+        return reply.ask(), "scam_check_ask"
+    if text.startswith("/"):
+        return None
+    if citizen.awaiting == AWAITING:
+        await registry.update(citizen, awaiting=None)
+        return _verdict(text)
+    folded = folded_words(text)
+    if URL.search(text) and re.search(r"\.[a-z]{2,}\b", text.lower()):
+        return _verdict(text)
+    if ASK.search(folded):
+        rest = ASK.sub(" ", folded).split()
+        if len(rest) >= PASTE_MIN_WORDS or any(ch.isdigit() for ch in text):
+            return _verdict(text)
+        await registry.update(citizen, awaiting=AWAITING)
+        return reply.ask(), "scam_check_ask"
+    return None
+
+
+def pasted_scam(text: str) -> tuple[list[Reply], str] | None:
+    """A long pasted message the NLU put under scam_awareness: answer with the check if it finds
+    anything; a question about scams gets the ordinary answer."""
+    if len(text.split()) < PASTE_MIN_WORDS * 2:
+        return None
+    verdict = check(text)
+    if verdict.risk is Risk.LOW:
+        return None
+    return reply.answer(verdict), f"scam_check_{verdict.risk.value}"
+
+
+def _verdict(text: str) -> tuple[list[Reply], str]:
+    verdict = check(text)
+    return reply.answer(verdict), f"scam_check_{verdict.risk.value}"

@@ -1,0 +1,241 @@
+"""Durable intake of webhook events: one transaction per webhook, committed before the ack.
+
+Turn events become `inbox` rows (unique per platform event id, so a retried or duplicated
+delivery is stored once); the sender's raw id goes to `recipients` with the time of their last
+message (the messaging window); receipts update the status of our sent messages; unfollows are
+recorded. Text is masked before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import and_, update
+from sqlalchemy.engine import Connection
+
+from bot.channels.base import TURN_KINDS, InboundEvent, Kind
+from bot.core.privacy import mask_text
+from bot.db.models import dead_letters, inbox, outbox, recipients
+from bot.db.upsert import dialect_insert, insert_for
+from bot.db.writer import BatchWriter
+from bot.pipeline.hints import ClaimFor
+from bot.pipeline.intake import FAST_KINDS, PostgresIntake
+
+DEAD_LETTER_BODY_LIMIT = 4000
+# The messaging window is tracked to the minute; fresher recipient rows are not rewritten.
+RECIPIENT_REFRESH = timedelta(seconds=60)
+SEEN_LIMIT = 100_000  # users remembered by `seen` before it starts again
+# Events that are stored in `inbox` (an unfollow is recorded, never answered).
+RECORDED_KINDS = TURN_KINDS | {Kind.UNFOLLOW}
+
+
+# Built once per engine, not per webhook; a platform's retried or duplicated delivery is
+# stored once.
+_INSERT_EVENT = {
+    name: dialect_insert(name, inbox).on_conflict_do_nothing(
+        index_elements=["platform", "event_id"]
+    )
+    for name in ("postgresql", "sqlite")
+}
+
+
+def _insert_event(conn: Connection) -> Any:
+    return _INSERT_EVENT[conn.dialect.name]
+
+
+async def store_events(
+    writer: BatchWriter,
+    events: Sequence[InboundEvent],
+    ref_for: Callable[[InboundEvent], str],
+    now: datetime,
+    seen: dict[str, datetime] | None = None,
+    *,
+    claim: ClaimFor | None = None,
+    fast: PostgresIntake | None = None,
+) -> list[tuple[str, str]]:
+    """Persist a webhook's events (committed when this returns); return the conversations
+    (platform, user_ref) that got a new event to answer.
+
+    `claim`: which worker is to answer each conversation, for how long before others may
+    (bot/pipeline/claims.py, bot/pipeline/hints.py); None: unclaimed, for whichever worker's
+    scan has room.
+
+    `seen` remembers when each user's recipient row was last written by this process: a user
+    who wrote less than a minute ago needs no second write of the same window timestamp.
+
+    `fast` (PostgreSQL): messages, postbacks and attachments in one round trip
+    (bot/pipeline/intake.py).
+    """
+    refs = [ref_for(event) for event in events]
+    fresh = _fresh(refs, now, seen)
+    claimed_by, claimed_until = _claims(events, refs, now, claim)
+    if fast is not None and events and all(event.kind in FAST_KINDS for event in events):
+        stored = await fast.store(
+            events,
+            refs,
+            [mask_text(event.text) if event.text else None for event in events],
+            [ref not in fresh for ref in refs],
+            now,
+            claimed_by,
+            claimed_until,
+        )
+    else:
+
+        def work(conn: Connection) -> list[tuple[str, str]]:
+            return _store(conn, events, refs, now, fresh, claimed_by, claimed_until)
+
+        stored = await writer.write(work, urgent=True)
+    if seen is not None:
+        _remember(seen, events, refs, now)
+    return stored
+
+
+def _fresh(refs: list[str], now: datetime, seen: dict[str, datetime] | None) -> set[str]:
+    """Users whose recipient row this process wrote less than RECIPIENT_REFRESH ago."""
+    if seen is None:
+        return set()
+    return {ref for ref in refs if ref in seen and now - seen[ref] < RECIPIENT_REFRESH}
+
+
+def _claims(
+    events: Sequence[InboundEvent], refs: list[str], now: datetime, claim: ClaimFor | None
+) -> tuple[list[str | None], list[datetime | None]]:
+    """Who is to answer each event's conversation (claimed_by), and until when."""
+    if claim is None:
+        return [None] * len(events), [None] * len(events)
+    claims = [claim((event.platform, ref)) for event, ref in zip(events, refs, strict=True)]
+    return [c[0] if c else None for c in claims], [now + c[1] if c else None for c in claims]
+
+
+def _remember(
+    seen: dict[str, datetime], events: Sequence[InboundEvent], refs: list[str], now: datetime
+) -> None:
+    if len(seen) > SEEN_LIMIT:
+        seen.clear()
+    for event, ref in zip(events, refs, strict=True):
+        if event.kind in RECORDED_KINDS:
+            seen[ref] = now
+
+
+def _store(
+    conn: Connection,
+    events: Sequence[InboundEvent],
+    refs: list[str],
+    now: datetime,
+    fresh: set[str],
+    claimed_by: list[str | None],
+    claimed_until: list[datetime | None],
+) -> list[tuple[str, str]]:
+    stored: list[tuple[str, str]] = []
+    for event, ref, by, until in zip(events, refs, claimed_by, claimed_until, strict=True):
+        if event.kind in RECORDED_KINDS:
+            if ref not in fresh or event.kind in (Kind.FOLLOW, Kind.UNFOLLOW):
+                _upsert_recipient(conn, event, ref, now)
+            result = conn.execute(
+                _insert_event(conn),
+                {
+                    "platform": event.platform,
+                    "event_id": event.event_id[:128],
+                    "page_id": event.page_id,
+                    "user_ref": ref,
+                    "kind": event.kind.value,
+                    "text": mask_text(event.text) if event.text else None,
+                    "payload": (event.payload or event.attachment_type or None),
+                    "received_at": now,
+                    # An unfollow is recorded, never answered.
+                    "status": "pending" if event.kind in TURN_KINDS else "done",
+                    "attempts": 0,
+                    # Usually the worker that acknowledged it (or owns the conversation)
+                    # starts the turn at once.
+                    "claimed_by": by,
+                    "claimed_until": until,
+                },
+            )
+            if event.kind in TURN_KINDS and result.rowcount:
+                stored.append((event.platform, ref))
+        elif event.kind in (Kind.DELIVERY, Kind.READ):
+            _mark_delivery(conn, event, ref)
+    return stored
+
+
+def _upsert_recipient(conn: Connection, event: InboundEvent, ref: str, now: datetime) -> None:
+    followed = {Kind.FOLLOW: True, Kind.UNFOLLOW: False}.get(event.kind)
+    values = {
+        "user_ref": ref,
+        "platform": event.platform,
+        "page_id": event.page_id,
+        "platform_user_id": event.user_id,
+        "first_seen_at": now,
+        "last_inbound_at": now,
+        "followed": followed,
+    }
+    changes: dict[str, object] = {"platform_user_id": event.user_id}
+    if event.kind is not Kind.UNFOLLOW:
+        changes["last_inbound_at"] = now  # the messaging window reopens with each message
+    if followed is not None:
+        changes["followed"] = followed
+    conn.execute(
+        insert_for(conn, recipients)
+        .values(**values)
+        .on_conflict_do_update(index_elements=["user_ref"], set_=changes)
+    )
+
+
+def _mark_delivery(conn: Connection, event: InboundEvent, ref: str) -> None:
+    status = "read" if event.kind is Kind.READ else "delivered"
+    if event.message_ids:
+        condition = and_(
+            outbox.c.platform == event.platform,
+            outbox.c.platform_message_id.in_(event.message_ids),
+        )
+    elif event.watermark_ms is not None:
+        # Everything sent to this user up to the watermark was delivered/read.
+        watermark = datetime.fromtimestamp(event.watermark_ms / 1000, tz=timezone.utc)
+        condition = and_(
+            outbox.c.platform == event.platform,
+            outbox.c.user_ref == ref,
+            outbox.c.status == "sent",
+            outbox.c.sent_at <= watermark,
+        )
+    else:
+        return
+    if status == "delivered":
+        # Never downgrade "read" to "delivered".
+        condition = and_(condition, (outbox.c.delivery.is_(None)) | (outbox.c.delivery != "read"))
+    conn.execute(update(outbox).where(condition).values(delivery=status))
+
+
+async def dead_letter(
+    writer: BatchWriter,
+    *,
+    platform: str,
+    direction: str,
+    reason: str,
+    body: bytes | str | None,
+    now: datetime,
+    ref: str | None = None,
+) -> None:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if body is not None:
+        body = mask_text(body[:DEAD_LETTER_BODY_LIMIT])
+    values = {
+        "created_at": now,
+        "platform": platform,
+        "direction": direction,
+        "reason": reason[:300],
+        "body": body,
+        "user_ref": ref,
+    }
+
+    def work(conn: Connection) -> None:
+        conn.execute(dead_letters.insert().values(**values))
+
+    await writer.write(work)
+
+
+def encode_body(body: dict[str, object]) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))

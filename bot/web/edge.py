@@ -1,0 +1,18 @@
+"""What the HTTP routes need of a turn: the sender's pseudonym and the conversation."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.conversation.turn import Outcome
+from bot.core.privacy import user_ref
+from bot.web import keys
+
+
+def ref_for(app: web.Application, channel: str, page_id: str, platform_id: str) -> str:
+    return user_ref(app[keys.services_key].pseudonym_key, channel, page_id, platform_id)
+
+
+async def handle_message(app: web.Application, *, channel: str, ref: str, text: str) -> Outcome:
+    """Run one turn for the pseudonymous user `ref` on `channel`."""
+    return await app[keys.conversation_key].handle(channel, ref, text)

@@ -1,0 +1,63 @@
+"""The scam check on its own: signals, links, and precision/recall on the labelled examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.features.scam.check import Risk, check
+from bot.features.scam.evaluation import evaluate, load
+
+
+def test_the_example_table_is_big_enough_and_balanced() -> None:
+    rows = load()
+    assert len(rows) >= 40
+    labels = [label for _, label, _ in rows]
+    assert labels.count("scam") >= 20 and labels.count("harmless") >= 20
+
+
+def test_precision_and_recall_on_the_examples() -> None:
+    scores, mistakes = evaluate()
+    overall = scores["all"]
+    assert overall.precision >= 0.9, mistakes
+    assert overall.recall >= 0.9, mistakes
+
+
+@pytest.mark.parametrize(
+    ("text", "risk", "reason"),
+    [
+        (
+            "Cài ứng dụng tại http://vneid-capnhat.top/app.apk ngay",
+            Risk.LIKELY_SCAM,
+            "tệp cài đặt",
+        ),
+        ("Xác thực tài khoản tại https://bit.ly/abc123", Risk.SUSPICIOUS, "rút gọn"),
+        ("vui long doc ma otp cho nhan vien", Risk.SUSPICIOUS, "OTP"),
+        (
+            "Dang nhap tai https://vietcombank-baomat.com de tranh bi khoa",
+            Risk.LIKELY_SCAM,
+            "giả dạng",
+        ),
+    ],
+)
+def test_signals_are_named(text: str, risk: Risk, reason: str) -> None:
+    verdict = check(text)
+    assert verdict.risk is risk
+    assert any(reason in r for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nộp hồ sơ tại dichvucong.gov.vn bằng tài khoản VNeID",
+        "Vietcombank khuyến cáo: ngân hàng không bao giờ yêu cầu khách hàng cung cấp OTP.",
+        "Tra cứu hóa đơn tại evn.com.vn",
+        "Mẹ đã chuyển khoản tiền học cho con rồi nhé",
+    ],
+)
+def test_official_sites_warnings_and_reports_of_payments_are_not_flagged(text: str) -> None:
+    assert check(text).risk is Risk.LOW
+
+
+def test_a_phone_number_alone_is_not_judged() -> None:
+    verdict = check("0905 123 456")
+    assert verdict.phone_only and verdict.risk is Risk.LOW
