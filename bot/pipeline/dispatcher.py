@@ -19,7 +19,6 @@ from bot.channels.base import ChannelAdapter, Kind
 from bot.channels.recipients import RecipientDirectory
 from bot.channels.send import Sender
 from bot.conversation.recording import outbound_row
-from bot.core.replies import Reply
 from bot.db.engine import database_unavailable
 from bot.db.models import inbox, messages, outbox
 from bot.db.writer import BatchWriter
@@ -97,18 +96,18 @@ def last_kind(outcome: Outcome) -> str:
 
 class Rendered:
     """A turn's replies as platform bodies, in order: each body with its outbox kind, and the
-    reply it starts (the text recorded in `messages`, once per reply)."""
+    text recorded for it in `messages` (the reply's on its first part: one record per message
+    sent, the reply's text once)."""
 
     def __init__(self, adapter: ChannelAdapter, outcome: Outcome) -> None:
         self.bodies: list[str] = []
         self.kinds: list[str] = []
-        self.starts: dict[int, Reply] = {}
+        self.texts: list[str | None] = []
         for reply in outcome.replies:
             parts = adapter.render([reply])
-            if parts:
-                self.starts[len(self.bodies)] = reply
             self.bodies += [encode_body(part) for part in parts]
             self.kinds += [REPLY] * len(parts)
+            self.texts += [reply.text, *([None] * (len(parts) - 1))][: len(parts)]
         if self.kinds:
             # The last body only: its hooks run once the whole answer is out.
             self.kinds[-1] = last_kind(outcome)
@@ -263,13 +262,12 @@ def _store_answer(
         return
     citizen = outcome.citizen
     records = []
-    for i, (body, kind) in enumerate(zip(rendered.bodies, rendered.kinds, strict=True)):
+    for body, kind, text in zip(rendered.bodies, rendered.kinds, rendered.texts, strict=True):
         inserted = conn.execute(outbox.insert(), _outbox_row(row, body, kind, now, me))
-        reply = rendered.starts.get(i)
-        if citizen is not None and reply is not None:
+        if citizen is not None:
             outbox_id = inserted.inserted_primary_key[0]
             records.append(
-                outbound_row(citizen, row.platform, outcome.topic, reply.text, now, outbox_id)
+                outbound_row(citizen, row.platform, outcome.topic, text, now, outbox_id)
             )
     if records:
         conn.execute(messages.insert(), records)

@@ -70,8 +70,9 @@ def build_gateway(
     app = _base(settings, clock, prepare=True)
     app.cleanup_ctx.append(assistant(settings, runner, turns_apart=turns_apart))
     app.cleanup_ctx.append(_announce_channels)
-    app.cleanup_ctx.append(delivery("web" if turns_apart else "all"))
+    # Before the pipeline: torn down after it, once running turns and sends have finished.
     app.cleanup_ctx.append(background)
+    app.cleanup_ctx.append(delivery("web" if turns_apart else "all"))
     for routes in (health, webchat, webhooks, deletion, metrics_route):
         routes.setup(app)
     signer = SessionSigner(

@@ -80,7 +80,7 @@ def delivery(role: Role) -> Context:
         dispatcher: Dispatcher | None = None
         if role == "web":
             # The gateway of a two-process worker: its turn process answers and sends.
-            link = TurnsLink(app[keys.hint_socket_key], app[keys.affinity_key])
+            link = TurnsLink(app[keys.hint_socket_key], app.get(keys.affinity_key))
             waker: SendWaker = link
             intake: TurnIntake = link
         else:

@@ -140,12 +140,13 @@ class _Outcome:
     last_kind: str | None = None
 
 
-def test_a_long_reply_is_recorded_once_and_only_the_last_body_has_the_kind() -> None:
+def test_a_long_reply_has_its_text_recorded_once_and_only_the_last_body_has_the_kind() -> None:
     outcome = _Outcome([Reply("a. " * 900), Reply("đã xóa")], last_kind="erasure")
     rendered = Rendered(ZaloAdapter("1", "s"), outcome)
     assert len(rendered.bodies) == 3
     assert rendered.kinds == ["reply", "reply", "erasure"]
-    assert rendered.starts == {0: outcome.replies[0], 2: outcome.replies[1]}
+    # One record per message sent (the figures count them); the reply's text on its first part.
+    assert rendered.texts == [outcome.replies[0].text, None, "đã xóa"]
     assert last_kind(_Outcome([])) == "reply"
 
 

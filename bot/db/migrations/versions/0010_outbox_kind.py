@@ -33,6 +33,13 @@ def upgrade() -> None:
     )
 
 
+    # "Get started" is mapped to /greet by the Facebook adapter now, no longer by the turn.
+    op.execute(
+        "UPDATE inbox SET payload = '/greet'"
+        " WHERE payload = 'GET_STARTED' AND status = 'pending'"
+    )
+
+
 def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("kind")
