@@ -27,6 +27,15 @@ class Answer:
     buttons: tuple[str, ...] = field(default_factory=tuple)
 
 
+def vietnamese_date(value: str) -> str:
+    """2025-07-01 -> 1/7/2025, as Vietnamese readers write dates; other forms stay as written."""
+    parts = value.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        year, month, day = (int(p) for p in parts)
+        return f"{day}/{month}/{year}"
+    return value
+
+
 @dataclass(frozen=True)
 class Content:
     answers: dict[str, Answer]
@@ -46,7 +55,7 @@ class Content:
             return ""
         line = f"Nguồn: {answer.source}"
         if answer.as_of:
-            line += f" (thông tin tính đến {answer.as_of})"
+            line += f" (thông tin tính đến {vietnamese_date(answer.as_of)})"
         return line
 
 

@@ -17,7 +17,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.web_urldispatcher import PrefixedSubAppResource
 
-from bot.admin import pages
+from bot.admin import content, pages
 from bot.admin.auth import LoginLimiter, SessionSigner
 from bot.admin.figures import FigureProvider
 from bot.admin.guard import guard
@@ -58,6 +58,7 @@ def create_admin_app(
     admin_app[secure_key] = secure_cookies
     admin_app[figures_key] = list(figures)
     pages.setup(admin_app)
+    content.setup(admin_app)
     for feature in feature_pages.values():
         feature.setup(admin_app)
 

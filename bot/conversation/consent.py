@@ -27,10 +27,12 @@ MAX_BUTTONS = 12  # Messenger shows at most 13 quick replies
 
 NOTICE = (
     "Để tỉnh thống kê hiệu quả tuyên truyền chuyển đổi số, mình xin lưu câu hỏi của bạn "
-    "(số điện thoại, số định danh, tài khoản được che trước khi lưu), chủ đề, thời gian và "
-    "một mã ẩn danh thay cho tên bạn, trong {days} ngày. Bạn có thể xem, xóa dữ liệu hoặc rút "
-    'lại đồng ý bất cứ lúc nào (gõ "xem dữ liệu của tôi"). Không đồng ý thì mình vẫn trả lời '
-    "bình thường.\nNguồn: Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15"
+    "(số điện thoại, số định danh, số tài khoản, mã OTP được che), chủ đề, thời gian, kênh, "
+    "một mã ẩn danh thay cho tên bạn và mã tài khoản do Zalo/Facebook cấp để gửi tin trả lời; "
+    "nếu bạn dùng tới, cả xã/phường, biệt danh và điểm thi, bài dự thi kèm tên liên hệ, đăng ký "
+    "bản tin, đánh giá và tin nhắn với tình nguyện viên. Dữ liệu giữ {days} ngày. Bạn có thể "
+    'xem, xóa dữ liệu hoặc rút lại đồng ý bất cứ lúc nào (gõ "xem dữ liệu của tôi"). Không '
+    "đồng ý thì mình vẫn trả lời bình thường.\nNguồn: Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15"
 )
 NOTICE_BUTTONS = (
     {"title": "Đồng ý", "payload": ACCEPT},
@@ -47,14 +49,14 @@ COMMUNE_OFFER = (
 )
 DECLINED_TEXT = (
     "Mình đã ghi nhận. Mình vẫn trả lời bạn bình thường, chỉ đếm số lượt hỏi, không lưu câu hỏi "
-    'hay mã của bạn. Nếu đổi ý, bạn gõ "đồng ý lưu dữ liệu".'
+    'và không gắn lượt hỏi với mã của bạn. Nếu đổi ý, bạn gõ "đồng ý lưu dữ liệu".'
 )
 WITHDRAWN = (
     "Mình đã ngừng lưu dữ liệu mới về bạn. Những gì đã lưu trước đó sẽ tự xóa sau {days} ngày; "
     'muốn xóa ngay thì chọn "Xóa dữ liệu".'
 )
 ASK_COMMUNE = (
-    "Bạn gõ tên xã/phường (có dấu hay không đều được), ví dụ: Cam Lâm, Ninh Hải, Nha Trang. "
+    "Bạn gõ tên xã/phường (có dấu hay không đều được), ví dụ: Cam Lâm, Bắc Nha Trang, Phan Rang. "
     "Hoặc chọn khu vực cũ (huyện, thị xã, thành phố trước 7/2025) bên dưới."
 )
 PICK_ONE = "Bạn ở xã/phường nào dưới đây?"
@@ -180,12 +182,17 @@ async def _typed_commune(
     """A commune typed after "Chọn xã"; anything else ends the wait (None: not answered)."""
     if citizen.awaiting != "commune" or not citizen.consented or text.startswith("/"):
         return PASS
+    # Old names too: "phường Vĩnh Hải" is stored as Bắc Nha Trang, the unit it is now.
     found = communes.match(text)
-    if found.commune is not None:
-        await registry.update(citizen, commune=found.commune.name, awaiting=None)
-        return Handled([Reply(COMMUNE_SAVED.format(label=found.commune.label))], "commune_set")
+    unit = found.settled
+    if unit is not None:
+        await registry.update(citizen, commune=unit.name, awaiting=None)
+        label = f"{unit.label} (gồm {found.via} cũ)" if found.via else unit.label
+        return Handled([Reply(COMMUNE_SAVED.format(label=label))], "commune_set")
     if 0 < len(found.candidates) <= MAX_BUTTONS:
-        return Handled([Reply(PICK_ONE, _unit_buttons(found.candidates))], "commune_choose")
+        # A name two places share, an old unit split in parts, or an old district.
+        ask = found.note or PICK_ONE
+        return Handled([Reply(ask, _unit_buttons(found.candidates))], "commune_choose")
     # Not a commune: the citizen moved on to a question; stop waiting.
     await registry.update(citizen, awaiting=None)
     return None

@@ -25,6 +25,7 @@ from bot.features.events.feature import FEATURE as EVENTS
 from bot.features.guidance.feature import FEATURE as GUIDANCE
 from bot.features.handoff.feature import FEATURE as HANDOFF
 from bot.features.newsletter.feature import FEATURE as NEWSLETTER
+from bot.features.old_address.feature import FEATURE as OLD_ADDRESS
 from bot.features.quiz.feature import FEATURE as QUIZ
 from bot.features.scam.feature import FEATURE as SCAM
 from bot.pipeline.hooks import OutboundHooks
@@ -32,17 +33,19 @@ from bot.pipeline.hooks import OutboundHooks
 CONSENT = Feature("consent", chat=consent.chat)
 FEATURES: tuple[Feature, ...] = (
     CONSENT, HANDOFF, CONTEST, QUIZ, SCAM, EVENTS, NEWSLETTER, DATA_RIGHTS, GUIDANCE,
+    OLD_ADDRESS,
 )  # fmt: skip
 
 # The order of the chat handlers, as "feature.handler": the first that takes a message answers.
 # Before the NLU: buttons and typed answers of the gateway's dialogues, then what a feature
-# awaits, then pasted messages.
+# awaits, then pasted messages, then questions about old addresses.
 BEFORE_NLU = (
     "consent.dialogue",
     "handoff.during",
     "contest.submission",
     "quiz.answer",
     "scam.check",
+    "old_address.question",
 )
 # A second reading of the message under the intent's topic, before anything is recorded.
 REREADS = ("scam.pasted",)

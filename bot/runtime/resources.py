@@ -94,7 +94,7 @@ def database(settings: Settings, clock: Clock, metrics: Metrics, *, prepare: boo
 async def _seed(services: Services) -> None:
     seeded = await quiz_bank.seed(services.writer, services.clock())
     if seeded:
-        log.info("quiz bank seeded with %d questions from content/quiz.yml", seeded)
+        log.info("quiz bank: %d questions written from content/quiz.yml", seeded)
     password = services.settings.admin_password
     if await ensure_first_admin(services.writer, services.engine, password, services.clock()):
         log.info("first admin account 'admin' created from ADMIN_PASSWORD")

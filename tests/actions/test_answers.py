@@ -34,7 +34,9 @@ async def test_answer_is_split_with_source_and_buttons_on_the_last_message() -> 
     assert len(messages) == 2
     assert messages[0]["buttons"] == []
     assert "Nguồn: Nghị định 69/2024/NĐ-CP" in messages[-1]["text"]
-    assert "(thông tin tính đến 2024)" in messages[-1]["text"]
+    # The date the facts were true follows the source (its format is the content loader's).
+    assert "(thông tin tính đến " in messages[-1]["text"]
+    assert "2024" in messages[-1]["text"].split("Nguồn:")[-1]
     assert {"title": "Kích hoạt VNeID", "payload": "/vneid_activate"} in messages[-1]["buttons"]
 
 
@@ -70,3 +72,25 @@ async def test_a_plain_fallback_offers_topics() -> None:
 async def test_an_intent_without_answer_falls_back_instead_of_failing() -> None:
     messages = await run("intent_that_does_not_exist")
     assert "chưa hiểu" in messages[0]["text"]
+
+
+async def test_no_answer_promises_a_feature_that_already_exists() -> None:
+    """Issue 17: the quiz, the newsletter, the contest and data rights are live features."""
+    for intent in ("quiz_start", "consent_withdraw", "newsletter_subscribe", "contest_writing"):
+        text = " ".join(m["text"] for m in await run(intent))
+        assert "chuẩn bị" not in text and "hoàn thiện" not in text, intent
+
+
+async def test_the_privacy_notice_names_every_kind_of_data_kept() -> None:
+    text = " ".join(m["text"] for m in await run("privacy_notice"))
+    for kind in ("câu hỏi", "chủ đề", "thời gian", "kênh", "mã ẩn danh", "xã/phường"):
+        assert kind in text, kind
+    for kind in ("biệt danh", "tên liên hệ"):
+        assert kind in text, kind
+
+
+async def test_nha_trang_has_four_wards_and_levels_are_gone() -> None:
+    text = " ".join(m["text"] for m in await run("gov_reorganisation"))
+    assert "4 phường" in text and "Tây Nha Trang" in text
+    dossiers = " ".join(m["text"] for m in await run("gov_online_dossiers"))
+    assert "toàn trình" in dossiers and "mức độ 4" not in dossiers

@@ -124,7 +124,8 @@ class ContestDesk(Desk):
             return [Reply("Bạn gõ tên liên hệ giúp mình nhé.", CANCEL_BUTTON)]
         await self._update(draft_id, contact_name=name)
         await self._registry.update(citizen, awaiting="contest_commune")
-        return [Reply("Bạn ở xã/phường nào? (ví dụ: Cam Lâm, Ninh Hải, Nha Trang)", CANCEL_BUTTON)]
+        ask = "Bạn ở xã/phường nào? (ví dụ: Cam Lâm, Bắc Nha Trang, Phan Rang)"
+        return [Reply(ask, CANCEL_BUTTON)]
 
     async def _commune(self, citizen: Citizen, draft_id: int, text: str) -> list[Reply]:
         unit = communes.match(text).commune

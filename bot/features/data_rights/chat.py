@@ -55,8 +55,10 @@ async def _view(services: Services, citizen: Citizen) -> Answer:
         first = summary.first_seen.strftime("%d/%m/%Y") if summary.first_seen else "?"
         text = (
             f"Mình đang lưu về bạn: {summary.messages} tin nhắn từ {first} (số điện thoại, "
-            f"số định danh, số tài khoản, mã OTP đã được che), theo chủ đề: {topics}. "
-            "Không lưu tên hay số điện thoại của bạn."
+            f"số định danh, số tài khoản, mã OTP đã được che), theo chủ đề: {topics}; kèm thời "
+            "gian, kênh, mã ẩn danh của bạn và mã tài khoản do Zalo/Facebook cấp để gửi tin trả "
+            "lời. Nếu bạn đã dùng tới: biệt danh và điểm thi, bài dự thi kèm tên liên hệ, đăng "
+            "ký bản tin, đánh giá và tin nhắn với tình nguyện viên."
         )
     text += " " + _choices(citizen)
     return Answer([Reply(text, DELETE_BUTTON)], notice=Notice.FIRST_CONTACT)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -116,19 +116,45 @@ def from_row(row: Any) -> Question:
 
 
 async def seed(writer: BatchWriter, now: datetime, path: Path = BANK_FILE) -> int:
-    """Fill an empty bank from the file; an edited bank is never overwritten."""
+    """Fill an empty bank from the file. Later, the file's corrections and new questions reach
+    the questions no admin has edited (they still carry the first fill's time); an edited
+    question is never overwritten. Returns how many rows were written."""
     questions = load_file(path)
 
     def work(conn: Connection) -> int:
-        if conn.execute(select(func.count()).select_from(quiz_questions)).scalar_one():
-            return 0
-        conn.execute(quiz_questions.insert(), [_row(q, now) for q in questions])
-        return len(questions)
+        rows = {row.id: row for row in conn.execute(select(quiz_questions))}
+        if not rows:
+            conn.execute(quiz_questions.insert(), [_row(q, now) for q in questions])
+            return len(questions)
+        return _refresh(conn, rows, questions)
 
     try:
         return await writer.write(work)
     except IntegrityError:  # another worker seeded it at the same moment
         return 0
+
+
+def _refresh(conn: Connection, rows: dict[str, Any], questions: list[Question]) -> int:
+    seeded_at = min(row.updated_at for row in rows.values())
+    written = 0
+    for question in questions:
+        row = rows.get(question.id)
+        values = _row(question, seeded_at)
+        if row is None:
+            conn.execute(quiz_questions.insert(), values)
+        elif row.updated_at == seeded_at and _differs(row, values):
+            values.pop("id")
+            conn.execute(
+                update(quiz_questions).where(quiz_questions.c.id == question.id).values(**values)
+            )
+        else:
+            continue
+        written += 1
+    return written
+
+
+def _differs(row: Any, values: dict[str, Any]) -> bool:
+    return any(getattr(row, key) != value for key, value in values.items() if key != "updated_at")
 
 
 async def active_questions(engine: AsyncEngine) -> list[Question]:
