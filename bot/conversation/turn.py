@@ -127,7 +127,7 @@ class Conversation:
         # Rasa answered nothing (no rule fired and no fallback text): never leave silence.
         replies = replies or [Reply(APOLOGY)]
         if self._notice_due(turn, Notice.USUAL):
-            replies = await self._with_notice(turn, replies, Notice.USUAL)
+            replies = await self._add_notice(turn, replies)
         elif turn.topic not in NOT_RATED_TOPICS and not result.fallback:
             replies = _with_rating(replies)
         return Outcome(replies, turn.topic, turn.result, citizen)
@@ -198,9 +198,12 @@ class Conversation:
     async def _with_notice(self, turn: Turn, replies: list[Reply], when: Notice) -> list[Reply]:
         """The consent notice after the answer (the citizen asked something first), when due;
         then the notice's buttons are the answer the gateway awaits."""
-        citizen = turn.citizen
         if not self._notice_due(turn, when):
             return replies
+        return await self._add_notice(turn, replies)
+
+    async def _add_notice(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
+        citizen = turn.citizen
         days = self._services.settings.retention_days
         # Before the NLU a feature may await an answer of its own: the notice does not take it.
         if turn.result is not None or citizen.awaiting is None:

@@ -52,12 +52,12 @@ class Commune:
 
     @property
     def key(self) -> str:
-        return _key(self.name)
+        return name_key(self.name)
 
 
-def _key(text: str) -> str:
-    folded = _NOISE.sub(" ", fold(text).replace("–", " ").replace("-", " "))
-    return " ".join(folded.split())
+def name_key(text: str) -> str:
+    """A place name folded for comparison: "Phan Rang–Tháp Chàm" -> "phan rang thap cham"."""
+    return " ".join(_NOISE.sub(" ", fold(text)).split())
 
 
 @lru_cache(maxsize=4)
@@ -117,7 +117,7 @@ class Place:
 
     @property
     def key(self) -> str:
-        return _key(self.name)
+        return name_key(self.name)
 
 
 def _split_kind(label: str) -> tuple[str, str]:
@@ -293,9 +293,9 @@ def in_context(hits: list[Hit]) -> list[tuple[Hit, tuple[Place, ...]]]:
 
 def _context_keys(place: Place) -> set[str]:
     if place.old and not place.is_district:
-        return {_key(_split_kind(place.district)[1])}
+        return {name_key(_split_kind(place.district)[1])}
     if not place.old:
-        return {_key(a) for a in place.units[0].former_areas}
+        return {name_key(a) for a in place.units[0].former_areas}
     return set()
 
 
@@ -330,7 +330,7 @@ def match(text: str, path: Path = COMMUNES_CSV, old_path: Path = OLD_TO_NEW_CSV)
     if named:
         units = _union(p.units for _, places in named for p in places)
         return Match(units[0] if len(units) == 1 else None, units if len(units) > 1 else ())
-    return _partial(_PREFIX.sub("", _key(text)), load(path))
+    return _partial(_PREFIX.sub("", name_key(text)), load(path))
 
 
 def _plausible(hit: Hit, length: int) -> bool:
