@@ -27,10 +27,12 @@ help:
 $(PY):
 	@py=$$(scripts/find-python.sh) && echo "creating $(VENV) with $$py" && "$$py" -m venv $(VENV)
 
-# Reinstall only when the dependency list or the lock changed.
-$(STAMP): pyproject.toml requirements/constraints.txt | $(PY)
+# Reinstall only when the dependency list or the lock changed. Then the pins of Rasa's that we
+# override on purpose (requirements/overrides.txt says why): pip's resolver cannot relax them.
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/overrides.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check "pip>=23,<25" "setuptools>=65,<71" wheel
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/overrides.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -77,8 +79,11 @@ nlu-report: train
 simulate-day: train
 	$(PY) -m tools.simulate_day --users 450
 
+# Overridden packages keep the pin Rasa resolves with; overrides.txt holds the installed one.
 lock: $(PY)
-	$(PY) -m pip freeze --exclude-editable | grep -v '^khanhhoa' > requirements/constraints.txt.new
+	$(PY) -m pip freeze --exclude-editable | grep -v '^khanhhoa' \
+	  | grep -v -e '^aiohttp==' -e '^aiohappyeyeballs==' > requirements/constraints.txt.new
+	echo 'aiohttp==3.9.5' >> requirements/constraints.txt.new
 	mv requirements/constraints.txt.new requirements/constraints.txt
 
 clean:

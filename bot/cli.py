@@ -1,5 +1,5 @@
 """Command line: `python -m bot run | train | ask | chat | simulate | fake-platforms |
-facebook setup-profile | zalo set-tokens | db upgrade`."""
+facebook setup-profile | zalo set-tokens | db upgrade | backup | restore`."""
 
 from __future__ import annotations
 
@@ -33,9 +33,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from aiohttp import web
-
     from bot.runtime.app import create_app
+    from bot.web.serving import serve
 
     settings = _settings(args)
     if args.host:
@@ -56,15 +55,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         return supervise(settings, args.workers, forwarded)
     app = create_app(settings)
     log.info("starting on http://%s:%d", settings.host, settings.port)
-    web.run_app(
+    serve(
         app,
+        stop_timeout_s=settings.stop_timeout_s,
         host=settings.host,
         port=settings.port,
-        print=None,
-        access_log=None,
-        shutdown_timeout=10.0,
-        handle_signals=True,
-        reuse_port=args.reuse_port or None,
+        reuse_port=args.reuse_port,
     )
     log.info("stopped")
     return 0
@@ -257,7 +253,13 @@ def cmd_agent_worker(args: argparse.Namespace) -> int:
     from bot.engine.agent_process import serve_worker
 
     database_url = settings.agent_database_url or None
-    serve_worker(args.socket, Path(args.model), database_url, settings.redis_url)
+    serve_worker(
+        args.socket,
+        Path(args.model),
+        database_url,
+        settings.redis_url,
+        stop_timeout_s=settings.stop_timeout_s,
+    )
     return 0
 
 
@@ -289,10 +291,50 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade
+    from bot.db.permissions import secure_storage
 
     settings = _settings(args)
+    # A database first created here is private too, not only one the server creates.
+    secure_storage(settings.database_url, settings.var_dir)
     upgrade(settings.database_url, args.revision)
     print(f"database at revision {args.revision}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A backup of the whole database to a new file (0600), taken while the assistant runs."""
+    from bot.db.backup import BackupError, backup
+
+    settings = _settings(args)
+    try:
+        backup(settings.database_url, Path(args.file))
+    except BackupError as exc:
+        print(f"Không sao lưu được: {exc}", file=sys.stderr)
+        return 2
+    print(f"Đã sao lưu vào {args.file}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into a fresh database (the assistant stopped)."""
+    from bot.db.backup import BackupError, restore
+    from bot.db.permissions import secure_storage
+
+    settings = _settings(args)
+    try:
+        restored = restore(settings.database_url, Path(args.file), force=args.force)
+    except BackupError as exc:
+        print(f"Không khôi phục được: {exc}", file=sys.stderr)
+        return 2
+    secure_storage(settings.database_url, settings.var_dir)
+    print(f"Đã khôi phục {args.file} (phiên bản cấu trúc {restored.revision}).")
+    if not restored.current:
+        print(
+            f"Cấu trúc dữ liệu ở phiên bản {restored.revision}, mã nguồn cần {restored.head}:"
+            " chạy `python -m bot db upgrade` trước khi khởi động.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -445,6 +487,15 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply migrations")
     up.add_argument("revision", nargs="?", default="head")
     up.set_defaults(func=cmd_db)
+
+    save = sub.add_parser("backup", help="back up the database to a new file (0600)")
+    save.add_argument("file")
+    save.set_defaults(func=cmd_backup)
+
+    load = sub.add_parser("restore", help="restore a backup into a fresh database")
+    load.add_argument("file")
+    load.add_argument("--force", action="store_true", help="replace a database that has rows")
+    load.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -53,6 +53,24 @@ class Metrics:
             registry=self.registry,
         )
         self.errors = Counter("khdx_errors", "Errors by kind", ["kind"], registry=self.registry)
+        self.events_refused = Counter(
+            "khdx_webhook_events_refused",
+            "Signed webhook events acknowledged but not processed (replay_window, no_sender)",
+            ["channel", "reason"],
+            registry=self.registry,
+        )
+        self.duplicates_dropped = Counter(
+            "khdx_webhook_duplicates_dropped",
+            "Webhook events already stored under the same platform id, dropped",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.policy_enforcement = Counter(
+            "khdx_policy_enforcement",
+            "Platform policy-enforcement notices about the page (warning, block, unblock)",
+            ["channel", "action"],
+            registry=self.registry,
+        )
 
     def watch_trackers(self, store: Callable[[], Any]) -> None:
         """Count where turns found their conversation (bot/engine/cached_store.py): kept in

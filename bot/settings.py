@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +54,37 @@ def _str(env: Mapping[str, str], name: str, default: str = "") -> str:
     return env.get(name, "").strip() or default
 
 
+def _words(env: Mapping[str, str], name: str) -> list[str]:
+    return env.get(name, "").replace(",", " ").split()
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Addresses or CIDR networks, separated by commas or spaces."""
+    words = _words(env, name)
+    for word in words:
+        try:
+            ipaddress.ip_network(word, strict=False)
+        except ValueError as exc:
+            raise SettingsError(f"{name}: {word!r} is not an IP address or network") from exc
+    return tuple(words)
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Web origins (https://host[:port]), separated by commas or spaces."""
+    words = _words(env, name)
+    for word in words:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.*-]+(:[0-9]{1,5})?", word):
+            raise SettingsError(f"{name}: {word!r} is not an origin like https://host")
+    return tuple(words)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in {"", "0", "1", "true", "false", "yes", "no"}:
+        raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+    return raw in {"1", "true", "yes"}
+
+
 def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
     raw = env.get(name, "").strip()
     if not raw:
@@ -90,6 +123,8 @@ class ZaloSettings:
     refresh_token: str = field(default="", repr=False)
     api_url: str = DEFAULT_ZALO_API_URL
     oauth_url: str = DEFAULT_ZALO_OAUTH_URL
+    # ZALO_REPLAY_WINDOW_S: a signed event older than this (by its own timestamp) is a replay.
+    replay_window_s: float = 86400.0
 
     @property
     def enabled(self) -> bool:
@@ -131,6 +166,14 @@ class Settings:
     # Longest user message passed to the NLU; longer pastes are cut (the reply says so).
     max_message_chars: int = 5000
     turn_timeout_s: float = 30.0
+    # A webhook not stored within this many seconds (database or lock unreachable, a dead
+    # connection) is answered 503 with Retry-After, so the platform delivers it again.
+    ack_timeout_s: float = 5.0
+    # Opening a database connection gives up after this long.
+    db_connect_timeout_s: float = 3.0
+    # A process told to stop (SIGTERM) has finished within this long, or is killed with its
+    # children (a task or a thread stuck on a dead connection never ends by itself).
+    stop_timeout_s: float = 40.0
     # "process": the Rasa agent runs in a supervised child process (acks never wait for a
     # turn); "thread": on a thread of the server process (lighter, for small pilots).
     agent_mode: str = "process"
@@ -141,6 +184,15 @@ class Settings:
     # A phone line citizens can call when no volunteer is free: configured, since no source
     # names one for the province yet (so it is not written into the answers).
     handoff_hotline: str = ""
+    # Signs the web chat's sender ids (WEBCHAT_KEY; var/webchat.key in development).
+    webchat_key: str = field(default="", repr=False)
+    # A web chat id unused this long starts a new conversation (shared commune computers).
+    webchat_idle_min: int = 30
+    # Messages one web chat sender may send per 10 seconds.
+    webchat_sender_messages: int = 10
+    # Messages per minute, and new web chat ids per hour, from one client address.
+    webchat_address_messages_per_min: int = 60
+    webchat_address_sessions_per_hour: int = 30
     facebook: FacebookSettings = FacebookSettings()
     zalo: ZaloSettings = ZaloSettings()
     # Set by `run --workers N` for each worker process (bot/runtime/supervisor.py).
@@ -151,6 +203,14 @@ class Settings:
     worker_name: str = ""
     # The tracker store's database for the agent child (set by its parent).
     agent_database_url: str = ""
+    # TRUSTED_PROXIES: addresses or networks of the reverse proxies whose X-Forwarded-For is
+    # believed (the admin login's rate limit needs the real client's address); none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # ADMIN_INSECURE_COOKIES=1: admin cookies without Secure, for a plain-HTTP test deployment
+    # on an address other than loopback (browsers keep Secure cookies on http://127.0.0.1).
+    admin_insecure_cookies: bool = False
+    # WEB_CHAT_FRAME_ANCESTORS: origins (https://portal.example) that may embed the web chat.
+    web_chat_frame_ancestors: tuple[str, ...] = ()
 
     @property
     def worker_id(self) -> str:
@@ -181,6 +241,15 @@ class Settings:
             retention_days=_int(env, "RETENTION_DAYS", 365, low=1, high=3650),
             handoff_timeout_min=_int(env, "HANDOFF_TIMEOUT_MIN", 30, low=1, high=7 * 24 * 60),
             handoff_hotline=_str(env, "HANDOFF_HOTLINE"),
+            webchat_key=_str(env, "WEBCHAT_KEY"),
+            webchat_idle_min=_int(env, "WEBCHAT_IDLE_MIN", 30, low=1, high=24 * 60),
+            webchat_sender_messages=_int(env, "WEBCHAT_SENDER_MESSAGES", 10, low=1, high=1000),
+            webchat_address_messages_per_min=_int(
+                env, "WEBCHAT_ADDRESS_MESSAGES_PER_MIN", 60, low=1, high=100_000
+            ),
+            webchat_address_sessions_per_hour=_int(
+                env, "WEBCHAT_ADDRESS_SESSIONS_PER_HOUR", 30, low=1, high=100_000
+            ),
             host=_str(env, "HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8080, low=0, high=65535),
             database_url=database_url,
@@ -196,6 +265,9 @@ class Settings:
             ),
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 5000, low=100, high=100_000),
             turn_timeout_s=_float(env, "TURN_TIMEOUT_S", 30.0, low=1.0, high=600.0),
+            ack_timeout_s=_float(env, "ACK_TIMEOUT_S", 5.0, low=0.5, high=60.0),
+            db_connect_timeout_s=_float(env, "DB_CONNECT_TIMEOUT_S", 3.0, low=0.5, high=60.0),
+            stop_timeout_s=_float(env, "STOP_TIMEOUT_S", 40.0, low=2.0, high=600.0),
             facebook=FacebookSettings(
                 app_secret=_str(env, "FACEBOOK_APP_SECRET"),
                 verify_token=_str(env, "FACEBOOK_VERIFY_TOKEN"),
@@ -207,6 +279,9 @@ class Settings:
             turn_hints_dir=_str(env, "KHDX_TURN_HINTS_DIR"),
             worker_name=_str(env, "WORKER_ID"),
             agent_database_url=_str(env, "AGENT_DATABASE_URL"),
+            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            admin_insecure_cookies=_flag(env, "ADMIN_INSECURE_COOKIES"),
+            web_chat_frame_ancestors=_origins(env, "WEB_CHAT_FRAME_ANCESTORS"),
             zalo=ZaloSettings(
                 app_id=_str(env, "ZALO_APP_ID"),
                 app_secret=_str(env, "ZALO_APP_SECRET"),
@@ -215,6 +290,9 @@ class Settings:
                 refresh_token=_str(env, "ZALO_REFRESH_TOKEN"),
                 api_url=_str(env, "ZALO_API_URL", DEFAULT_ZALO_API_URL).rstrip("/"),
                 oauth_url=_str(env, "ZALO_OAUTH_URL", DEFAULT_ZALO_OAUTH_URL).rstrip("/"),
+                replay_window_s=_float(
+                    env, "ZALO_REPLAY_WINDOW_S", 86400.0, low=60.0, high=30 * 86400.0
+                ),
             ),
         )
 

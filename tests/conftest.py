@@ -6,6 +6,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -20,7 +21,9 @@ from bot.pipeline import relay  # noqa: E402
 from bot.runtime.app import create_app  # noqa: E402
 from bot.settings import PROJECT_ROOT, Settings  # noqa: E402
 from tests.fakes.channels import Channels, channel_settings  # noqa: E402
+from tests.fakes.loopback import LoopbackJar  # noqa: E402
 from tests.fakes.platforms import FakeGraph, FakeZalo  # noqa: E402
+from tests.fakes.server import served  # noqa: E402
 from tests.fakes.settings import make_settings  # noqa: E402
 
 MODEL_PATH = PROJECT_ROOT / "models" / "assistant.tar.gz"
@@ -51,11 +54,22 @@ ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
 
 
 @pytest.fixture
+def aiohttp_client(aiohttp_client: Any) -> Any:
+    """pytest-aiohttp's client keeping the Secure admin cookies on loopback, as a browser does."""
+
+    async def make(app: Any, **kwargs: Any) -> TestClient:
+        kwargs.setdefault("cookie_jar", LoopbackJar())
+        return await aiohttp_client(app, **kwargs)
+
+    return make
+
+
+@pytest.fixture
 async def client(
     aiohttp_client: ClientFactory, settings: Settings, runner: AssistantRunner
 ) -> TestClient:
     """The whole assistant on SQLite with the real model, reached through the web chat."""
-    return await aiohttp_client(create_app(settings, runner=runner))
+    return await served(aiohttp_client, create_app(settings, runner=runner))
 
 
 @pytest.fixture(autouse=True)
@@ -90,5 +104,5 @@ async def channels(
 ) -> Channels:
     """The assistant with both channels on, talking to the fake platforms on loopback."""
     settings = channel_settings(tmp_path, graph, zalo)
-    client = await aiohttp_client(create_app(settings, runner=runner))
+    client = await served(aiohttp_client, create_app(settings, runner=runner))
     return Channels(client, settings, graph, zalo)

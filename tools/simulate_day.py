@@ -778,7 +778,8 @@ async def run(args: argparse.Namespace) -> int:
             stderr=subprocess.STDOUT,
         )
         try:
-            jar = aiohttp.CookieJar(unsafe=True)  # cookies from 127.0.0.1
+            # Cookies from 127.0.0.1, whose Secure admin cookie a browser keeps on loopback too.
+            jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])
             async with aiohttp.ClientSession(cookie_jar=jar) as session:
                 deadline = time.monotonic() + 120
                 while time.monotonic() < deadline:

@@ -18,9 +18,9 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import PrefixedSubAppResource
 
 from bot.admin import content, pages
-from bot.admin.auth import LoginLimiter, SessionSigner
+from bot.admin.auth import SessionSigner
 from bot.admin.figures import FigureProvider
-from bot.admin.guard import guard
+from bot.admin.guard import STYLE, guard
 from bot.admin.keys import (
     AdminServices,
     FeaturePages,
@@ -30,9 +30,16 @@ from bot.admin.keys import (
     services_key,
     signer_key,
 )
+from bot.admin.limiter import LoginLimiter
 
 PREFIX = "/admin"
 TEMPLATES = Path(__file__).parent / "templates"
+# The pages' styles, in a file of their own: the Content-Security-Policy allows no inline style.
+STYLE_SHEET = (TEMPLATES / "admin.css").read_bytes()
+
+
+async def style_sheet(request: web.Request) -> web.Response:
+    return web.Response(body=STYLE_SHEET, content_type="text/css", charset="utf-8")
 
 
 def create_admin_app(
@@ -57,6 +64,7 @@ def create_admin_app(
     admin_app[limiter_key] = LoginLimiter()
     admin_app[secure_key] = secure_cookies
     admin_app[figures_key] = list(figures)
+    admin_app.router.add_get("/admin.css", style_sheet, name=STYLE)
     pages.setup(admin_app)
     content.setup(admin_app)
     for feature in feature_pages.values():

@@ -19,6 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.core.vntime import VIETNAM
 
 MAX_DAYS = 366
+# Days the figures can cover: far enough either way for any real report, near enough that the
+# period's bounds stay within what dates and time zones can represent.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
 
 F = TypeVar("F")
 # A row of the report: a label, then its values.
@@ -43,6 +47,13 @@ class Period:
             last = date.fromisoformat(end) if end else today
         except ValueError as exc:
             raise RangeError("ngày phải có dạng YYYY-MM-DD") from exc
+        return cls.checked(first, last)
+
+    @classmethod
+    def checked(cls, first: date, last: date) -> Period:
+        """The period from `first` to `last`, or RangeError when it cannot be reported."""
+        if not FIRST_DAY <= first <= LAST_DAY or not FIRST_DAY <= last <= LAST_DAY:
+            raise RangeError(f"chỉ xem được từ năm {FIRST_DAY.year} đến năm {LAST_DAY.year}")
         if last < first:
             raise RangeError("ngày kết thúc trước ngày bắt đầu")
         if (last - first).days + 1 > MAX_DAYS:

@@ -5,23 +5,33 @@ frames and referrers."""
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from bot.admin.auth import COOKIE, Session
-from bot.admin.keys import signer_key
+from bot.admin.keys import services_key, signer_key
+from bot.admin.sessions import is_open
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Page = Callable[[web.Request, Session], Awaitable[web.StreamResponse]]
 
-# Name of the resource that answers without a session.
+# Names of the resources that answer without a session: the login form and its style sheet.
 LOGIN = "login"
+STYLE = "admin_css"
+_OPEN = frozenset({LOGIN, STYLE})
 _SESSION = "admin_session"
 
 
-def current_session(request: web.Request) -> Session | None:
-    return request.app[signer_key].loads(request.cookies.get(COOKIE))
+async def current_session(request: web.Request) -> Session | None:
+    """The request's session: a valid signature and a live row (not logged out, the account
+    enabled and its role unchanged)."""
+    now = time.time()
+    session = request.app[signer_key].loads(request.cookies.get(COOKIE), now)
+    if session is None or not await is_open(request.app[services_key].engine, session, now):
+        return None
+    return session
 
 
 def _protect(response: web.StreamResponse) -> None:
@@ -32,9 +42,9 @@ def _protect(response: web.StreamResponse) -> None:
 
 async def _signed_in(request: web.Request, handler: Handler) -> web.StreamResponse:
     match = request.match_info
-    if match.http_exception is not None or match.route.name == LOGIN:
+    if match.http_exception is not None or match.route.name in _OPEN:
         return await handler(request)
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         if request.path.startswith("/admin/api/"):
             return web.json_response({"error": "Chưa đăng nhập."}, status=401)

@@ -16,9 +16,11 @@ from aiohttp import web
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from bot.admin.auth import LoginLimiter, SessionSigner
+    from bot.admin.auth import SessionSigner
     from bot.admin.figures import FigureProvider
+    from bot.admin.limiter import LoginLimiter
     from bot.db.writer import BatchWriter
+    from bot.settings import Settings
 
 
 class AdminServices(Protocol):
@@ -33,11 +35,14 @@ class AdminServices(Protocol):
     @property
     def clock(self) -> Callable[[], datetime]: ...
 
+    @property
+    def settings(self) -> Settings: ...
+
 
 services_key: web.AppKey[AdminServices] = web.AppKey("admin_services")
 signer_key: web.AppKey[SessionSigner] = web.AppKey("admin_signer")
 limiter_key: web.AppKey[LoginLimiter] = web.AppKey("admin_limiter")
-# Whether cookies are marked Secure (not when the server listens on loopback only).
+# Whether cookies are marked Secure (all but a plain-HTTP test deployment: ADMIN_INSECURE_COOKIES).
 secure_key: web.AppKey[bool] = web.AppKey("admin_cookie_secure")
 # The features' figures, in the order the dashboard and the report show them.
 figures_key: web.AppKey[Sequence[FigureProvider[Any]]] = web.AppKey("admin_figures")

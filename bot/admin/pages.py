@@ -21,24 +21,29 @@ from bot.admin.auth import (
     SESSION_SECONDS,
     AuthError,
     Session,
+    change_account,
+    check_password,
     create_user,
     find_user,
+    needs_rehash,
     new_session,
-    verify_password,
+    rehash,
 )
+from bot.admin.client import client_address
+from bot.admin.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from bot.admin.guard import LOGIN, current_session, require
 from bot.admin.keys import figures_key, limiter_key, secure_key, services_key, signer_key
 from bot.admin.report import build as build_report
+from bot.admin.sessions import close_session, close_sessions_of, open_session
 from bot.admin.stats import Period, RangeError, Stats, compute
 from bot.core.vntime import local, local_day
 from bot.db.models import admin_users
 
 LOGIN_CSRF_COOKIE = "khdx_login_csrf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
-    if current_session(request) is not None:
+    if await current_session(request) is not None:
         raise web.HTTPFound("/admin")
     return _login_form(request, None)
 
@@ -67,17 +72,21 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _login_form(request, "Phiên đăng nhập hết hạn, bạn thử lại nhé.", status=403)
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
-    client = request.remote or "?"
+    services = request.app[services_key]
+    client = client_address(request, services.settings.trusted_proxies)
     now = time.time()
     limiter = request.app[limiter_key]
     if limiter.blocked(client, username, now):
         return _login_form(request, "Sai quá nhiều lần. Bạn chờ 5 phút rồi thử lại.", status=429)
-    user: Any = await find_user(request.app[services_key].engine, username)
-    if user is None or not verify_password(password, user.password_hash):
+    user: Any = await find_user(services.engine, username)
+    if not await check_password(password, user.password_hash if user else None):
         limiter.failed(client, username, now)
         return _login_form(request, "Tên đăng nhập hoặc mật khẩu không đúng.", status=401)
     limiter.succeeded(client, username)
+    if needs_rehash(user.password_hash):
+        await rehash(services.writer, user.id, password)
     session = new_session(user.id, user.username, user.role, now)
+    await open_session(services.writer, session, now)
     response = web.HTTPFound("/admin")
     response.set_cookie(
         COOKIE,
@@ -94,6 +103,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 @require()
 async def logout(request: web.Request, session: Session) -> web.StreamResponse:
+    await close_session(request.app[services_key].writer, session)
     response = web.HTTPFound("/admin/login")
     response.del_cookie(COOKIE, path="/admin")
     raise response
@@ -125,7 +135,9 @@ async def home(request: web.Request, session: Session) -> web.StreamResponse:
         "delivery": stats.delivery,
         "error": error,
     }
-    return aiohttp_jinja2.render_template("home.html", request, context)
+    return aiohttp_jinja2.render_template(
+        "home.html", request, context, status=400 if error else 200
+    )
 
 
 @require()
@@ -191,12 +203,36 @@ async def report(request: web.Request, session: Session) -> web.StreamResponse:
         body = await build_report(services.engine, month, fmt, request.app[figures_key])
     except RangeError as exc:
         raise web.HTTPBadRequest(text=f"Tháng không hợp lệ: {exc}.") from exc
-    content_type = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
+    content_type = XLSX_CONTENT_TYPE if fmt == "xlsx" else CSV_CONTENT_TYPE
     response = web.Response(body=body, headers={"Content-Type": content_type})
     response.headers["Content-Disposition"] = (
         f'attachment; filename="bao-cao-chuyen-doi-so-{month}.{fmt}"'
     )
     return response
+
+
+@require("admin")
+async def users_change(request: web.Request, session: Session) -> web.StreamResponse:
+    """Another role for an account, or the account disabled: its open sessions end at once."""
+    form = await request.post()
+    username = str(form.get("username", "")).strip().lower()
+    action = str(form.get("action", ""))
+    if username == session.username:
+        return await _users_page(
+            request, session, error="Không tự đổi vai trò hay khóa chính mình."
+        )
+    try:
+        await change_account(
+            request.app[services_key].writer,
+            username,
+            role=None if action == "disable" else action,
+            disable=action == "disable",
+            end_sessions=close_sessions_of,
+        )
+    except AuthError as exc:
+        return await _users_page(request, session, error=f"Không đổi được: {exc}.")
+    done = "Đã khóa tài khoản" if action == "disable" else "Đã đổi vai trò"
+    return await _users_page(request, session, message=f"{done} {username}.")
 
 
 def setup(admin_app: web.Application) -> None:
@@ -210,3 +246,4 @@ def setup(admin_app: web.Application) -> None:
     admin_app.router.add_get("/report", report)
     admin_app.router.add_get("/users", users_page)
     admin_app.router.add_post("/users", users_create)
+    admin_app.router.add_post("/users/change", users_change)

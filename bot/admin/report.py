@@ -3,8 +3,7 @@ built from the same figures as the dashboard (bot.admin.stats), so the two alway
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from calendar import monthrange
 from collections.abc import Sequence
 from datetime import date
@@ -12,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.admin.exports import csv_bytes, xlsx_bytes
 from bot.admin.figures import FigureProvider, Period, RangeError, Row
 from bot.admin.stats import (
     UNKNOWN_COMMUNE,
@@ -32,13 +30,16 @@ AREAS_FILE = PROJECT_ROOT / "content" / "report_areas.yml"
 CHANNEL_NAMES = {"zalo": "Zalo OA", "facebook": "Facebook Messenger", "web": "Trang web"}
 
 
+_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
+
+
 def month_period(month: str) -> Period:
-    try:
-        year, number = (int(part) for part in month.split("-"))
-        first = date(year, number, 1)
-    except ValueError as exc:
-        raise RangeError("tháng phải có dạng YYYY-MM") from exc
-    return Period(first, date(year, number, monthrange(year, number)[1]))
+    """The days of `month` ("2026-10"); RangeError for anything else or out of range."""
+    match = _MONTH.fullmatch(month)
+    if match is None or not 1 <= int(match[2]) <= 12:
+        raise RangeError("tháng phải có dạng YYYY-MM, ví dụ 2026-10")
+    year, number = int(match[1]), int(match[2])
+    return Period.checked(date(year, number, 1), date(year, number, monthrange(year, number)[1]))
 
 
 def load_areas(path: Path = AREAS_FILE) -> list[tuple[str, list[str]]]:
@@ -131,32 +132,14 @@ def rows(stats: Stats) -> dict[str, list[Row]]:
 
 
 def to_xlsx(tables: dict[str, list[Row]]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, table in tables.items():
-        sheet = workbook.create_sheet(title)
-        for row in table:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.column_dimensions["A"].width = 52
-        sheet.column_dimensions["B"].width = 18
-        sheet.column_dimensions["C"].width = 16
-        sheet.column_dimensions["D"].width = 16
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(tables, widths=(52, 18, 16, 16))
 
 
 def to_csv(tables: dict[str, list[Row]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    lines: list[Row] = []
     for title, table in tables.items():
-        writer.writerow([title])
-        writer.writerows(table)
-        writer.writerow([])
-    # A BOM so that Excel opens the Vietnamese text as UTF-8.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        lines += [[title], *table, []]
+    return csv_bytes(lines)
 
 
 async def build(

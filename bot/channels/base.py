@@ -8,12 +8,12 @@ Parsing is total: it returns events or raises one `PayloadError`; verification n
 from __future__ import annotations
 
 import abc
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from bot.core.jsonbody import BadJson, loads_object
 from bot.core.replies import Reply
 
 
@@ -27,6 +27,7 @@ class Kind(str, Enum):
     READ = "read"  # the user saw our messages
     ECHO = "echo"  # a message the page/OA itself sent: never a bot turn
     IGNORED = "ignored"  # known but irrelevant (standby, tags, ...)
+    POLICY = "policy"  # the platform acted on the page for a policy breach: logged, counted
 
 
 TURN_KINDS = frozenset({Kind.TEXT, Kind.POSTBACK, Kind.ATTACHMENT, Kind.FOLLOW})
@@ -54,14 +55,12 @@ class PayloadError(ValueError):
 
 
 def load_json_object(raw: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or PayloadError."""
+    """The body as a JSON object with storable strings, or PayloadError (malformed, nested too
+    deep, not an object)."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError("body is not JSON") from exc
-    if not isinstance(body, dict):
-        raise PayloadError("body is not a JSON object")
-    return body
+        return loads_object(raw)
+    except BadJson as exc:
+        raise PayloadError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,11 @@ class ChannelAdapter(abc.ABC):
     platform: str
     # The header that carries the webhook's signature: a request without it is unsigned (401).
     signature_header: str
+
+    def outside_window(self, event: InboundEvent, now_ms: int) -> bool:
+        """True for a signed event too old (or too far ahead) to be a fresh delivery: a replay.
+        Only for platforms whose signature covers the event's time."""
+        return False
 
     @abc.abstractmethod
     def verify(self, headers: Mapping[str, str], raw: bytes) -> bool:

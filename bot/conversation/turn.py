@@ -101,6 +101,9 @@ class Conversation:
         topic = answer.topic or "out_of_scope"
         await self._services.recorder.inbound(turn.citizen, turn.channel, topic, result, turn.text)
         replies = await self._with_notice(turn, answer.replies, answer.notice)
+        if len(turn.text) > self._services.settings.max_message_chars:
+            # Handlers read only the first part too (the scam check of a long paste).
+            replies = [Reply(TRUNCATED_NOTE), *replies]
         return Outcome(replies, topic, result, turn.citizen, answer.last_kind)
 
     async def _nlu_turn(self, turn: Turn) -> Outcome:

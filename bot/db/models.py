@@ -224,6 +224,19 @@ admin_users = Table(
     Column("disabled", Boolean, nullable=False, default=False),
 )
 
+# Signed-in admin sessions: a cookie is honoured only while its row is here (logout, disabling
+# the account or changing its role delete the rows). `id` is a hash of the cookie's session id.
+admin_sessions = Table(
+    "admin_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_admin_sessions_user_id", admin_sessions.c.user_id)
+
 # A conversation handed to a person: waiting (in the volunteers' queue) -> claimed -> closed
 # (handed back by the volunteer or the citizen) or expired (nobody claimed it in time).
 handoffs = Table(

@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
-from bot.db.engine import apply_sqlite_pragmas, ensure_sqlite_dir, sync_url
+from bot.db.engine import apply_sqlite_pragmas, ensure_sqlite_dir, sync_connect_args, sync_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,7 +53,13 @@ def sync_engine(database_url: str, connections: int = 1) -> Engine:
     ensure_sqlite_dir(database_url)
     url = sync_url(database_url)
     engine = create_engine(
-        url, future=True, poolclass=QueuePool, pool_size=connections, max_overflow=1
+        url,
+        future=True,
+        poolclass=QueuePool,
+        pool_size=connections,
+        max_overflow=1,
+        # A silent server fails the write within seconds, not the kernel's quarter of an hour.
+        connect_args=sync_connect_args(url),
     )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", apply_sqlite_pragmas)

@@ -30,6 +30,7 @@ from aiohttp import web
 from bot.db.engine import database_unavailable
 from bot.engine.runner import AssistantNotReady, AssistantRunner, TurnResult
 from bot.settings import PROJECT_ROOT
+from bot.web.serving import serve
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +266,12 @@ def agent_runner(model_path: Path, database_url: str | None, redis_url: str) -> 
 
 
 def serve_worker(
-    socket_path: str, model_path: Path, database_url: str | None, redis_url: str
+    socket_path: str,
+    model_path: Path,
+    database_url: str | None,
+    redis_url: str,
+    *,
+    stop_timeout_s: float,
 ) -> None:
     """The child: Rasa behind /turn, /parse, /ready (a worker's turn process is
     bot/runtime/turn_process.py)."""
@@ -283,4 +289,4 @@ def serve_worker(
     app.cleanup_ctx.append(exit_with_parent)
     app.cleanup_ctx.append(lifecycle)
     # The parent watches for the socket file and /ready; SIGTERM stops the child cleanly.
-    web.run_app(app, path=socket_path, print=None, access_log=None, shutdown_timeout=5)
+    serve(app, stop_timeout_s=stop_timeout_s, path=socket_path, handlers_timeout_s=5)

@@ -14,7 +14,7 @@ from typing import Any
 from bot.admin.figures import FigureProvider
 from bot.admin.keys import FeaturePages
 from bot.channels.recipients import RecipientDirectory
-from bot.conversation import consent
+from bot.conversation import consent, no_words
 from bot.conversation.chain import ChatHandlers
 from bot.conversation.turn import Chain
 from bot.core.services import Services
@@ -31,9 +31,10 @@ from bot.features.scam.feature import FEATURE as SCAM
 from bot.pipeline.hooks import OutboundHooks
 
 CONSENT = Feature("consent", chat=consent.chat)
+NO_WORDS = Feature("no_words", chat=no_words.chat)
 FEATURES: tuple[Feature, ...] = (
     CONSENT, HANDOFF, CONTEST, QUIZ, SCAM, EVENTS, NEWSLETTER, DATA_RIGHTS, GUIDANCE,
-    OLD_ADDRESS,
+    OLD_ADDRESS, NO_WORDS,
 )  # fmt: skip
 
 # The order of the chat handlers, as "feature.handler": the first that takes a message answers.
@@ -46,6 +47,8 @@ BEFORE_NLU = (
     "quiz.answer",
     "scam.check",
     "old_address.question",
+    # Last before the NLU: a feature may await an answer that has no words (or be a person's).
+    "no_words.fallback",
 )
 # A second reading of the message under the intent's topic, before anything is recorded.
 REREADS = ("scam.pasted",)

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_, select, text, update
 from sqlalchemy.engine import Connection
 
+from bot.core.privacy import mask_body
 from bot.db.models import inbox, outbox
 
 INBOX_LEASE = timedelta(seconds=20)
@@ -123,9 +124,20 @@ def abandon_sends(conn: Connection, now: datetime, me: str | None = None) -> int
     stale = outbox.c.claimed_until < now
     if me is not None:
         stale = or_(stale, outbox.c.claimed_by == me)
-    result = conn.execute(
+    rows = conn.execute(
+        select(outbox.c.id, outbox.c.body).where(and_(outbox.c.status == "sending", stale))
+    ).all()
+    if not rows:
+        return 0
+    # Never sent again: the body kept for the retention period is masked.
+    conn.execute(
         update(outbox)
-        .where(and_(outbox.c.status == "sending", stale))
-        .values(status="unknown", last_error="the worker stopped during the send")
+        .where(and_(outbox.c.id == bindparam("row_id"), outbox.c.status == "sending"))
+        .values(
+            status="unknown",
+            last_error="the worker stopped during the send",
+            body=bindparam("masked"),
+        ),
+        [{"row_id": row.id, "masked": mask_body(row.body)} for row in rows],
     )
-    return int(result.rowcount or 0)
+    return len(rows)

@@ -188,16 +188,20 @@ class Dispatcher(ConversationWorkers):
         """Handle one conversation's pending rows, oldest first, one at a time. With several
         workers, the conversation's lock says which one (the others leave it be)."""
         platform, ref = key
-        async with self._semaphore, self._locks.hold(f"turn:{platform}:{ref}") as mine:
-            if not mine:
-                return
-            while not self._stopping:
-                async with self._engine.connect() as conn:
-                    row = (
-                        await conn.execute(_NEXT_PENDING, {"platform": platform, "ref": ref})
-                    ).first()
-                if row is None or not await self._answer(row):
+        try:
+            async with self._semaphore, self._locks.hold(f"turn:{platform}:{ref}") as mine:
+                if not mine:
                     return
+                while not self._stopping:
+                    async with self._engine.connect() as conn:
+                        row = (
+                            await conn.execute(_NEXT_PENDING, {"platform": platform, "ref": ref})
+                        ).first()
+                    if row is None or not await self._answer(row):
+                        return
+        except Exception as exc:
+            # The database or the lock failed between turns: the rows stay pending for a scan.
+            log.warning("conversation postponed: %s", type(exc).__name__)
 
     async def _answer(self, row: Any) -> bool:
         """Answer one row; False when the conversation must wait (for a scan, or the model)."""

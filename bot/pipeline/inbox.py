@@ -9,21 +9,27 @@ recorded. Text is masked before it is written.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, update
 from sqlalchemy.engine import Connection
 
 from bot.channels.base import TURN_KINDS, InboundEvent, Kind
-from bot.core.privacy import mask_text
+from bot.core.jsonbody import clean_text
+from bot.core.privacy import mask_body, mask_text
 from bot.db.models import dead_letters, inbox, outbox, recipients
 from bot.db.upsert import dialect_insert, insert_for
 from bot.db.writer import BatchWriter
 from bot.pipeline.hints import ClaimFor
 from bot.pipeline.intake import FAST_KINDS, PostgresIntake
 
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+
+log = logging.getLogger(__name__)
 DEAD_LETTER_BODY_LIMIT = 4000
 # The messaging window is tracked to the minute; fresher recipient rows are not rewritten.
 RECIPIENT_REFRESH = timedelta(seconds=60)
@@ -55,6 +61,7 @@ async def store_events(
     *,
     claim: ClaimFor | None = None,
     fast: PostgresIntake | None = None,
+    metrics: Metrics | None = None,
 ) -> list[tuple[str, str]]:
     """Persist a webhook's events (committed when this returns); return the conversations
     (platform, user_ref) that got a new event to answer.
@@ -68,6 +75,8 @@ async def store_events(
 
     `fast` (PostgreSQL): messages, postbacks and attachments in one round trip
     (bot/pipeline/intake.py).
+
+    `metrics`: where the duplicates dropped are counted.
     """
     refs = [ref_for(event) for event in events]
     fresh = _fresh(refs, now, seen)
@@ -90,7 +99,22 @@ async def store_events(
         stored = await writer.write(work, urgent=True)
     if seen is not None:
         _remember(seen, events, refs, now)
+    _duplicates_dropped(events, stored, metrics)
     return stored
+
+
+def _duplicates_dropped(
+    events: Sequence[InboundEvent], stored: list[tuple[str, str]], metrics: Metrics | None
+) -> None:
+    """Say how many turn events were already stored (a retry, or the Zalo console's sample
+    events, which all share one msg_id): dropped on purpose, but never silently."""
+    dropped = sum(1 for event in events if event.kind in TURN_KINDS) - len(stored)
+    if dropped <= 0:
+        return
+    platform = events[0].platform
+    log.info("%s: %d event(s) with an id already stored, dropped as duplicates", platform, dropped)
+    if metrics is not None:
+        metrics.duplicates_dropped.labels(platform).inc(dropped)
 
 
 def _fresh(refs: list[str], now: datetime, seen: dict[str, datetime] | None) -> set[str]:
@@ -221,7 +245,8 @@ async def dead_letter(
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
     if body is not None:
-        body = mask_text(body[:DEAD_LETTER_BODY_LIMIT])
+        # Texts and people masked; timestamps, message ids and event names kept for replay.
+        body = clean_text(mask_body(body))[:DEAD_LETTER_BODY_LIMIT]
     values = {
         "created_at": now,
         "platform": platform,

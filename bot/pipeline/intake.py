@@ -8,6 +8,12 @@ event loop on a connection kept for intake, makes that one round trip (figures i
 
 Only message, postback and attachment events take this path; follows, unfollows and receipts
 (rarer, with other effects) go through the writer (bot/pipeline/inbox.py).
+
+Every wait here is bounded: the whole store by `ack_timeout_s`, a new connection by
+`connect_timeout_s`, the statement by the server's statement_timeout too. Past the bound the
+webhook answers 503 and the platform delivers again. A connection that failed, or was
+interrupted mid-statement, is closed and its slot opens a new one at the next webhook: a dead
+connection is replaced, never awaited or reused.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from bot.db.engine import sync_url
 log = logging.getLogger(__name__)
 FAST_KINDS = frozenset({Kind.TEXT, Kind.POSTBACK, Kind.ATTACHMENT})
 POOL_SIZE = 4  # concurrent webhooks being stored; more wait for a connection
+ACK_TIMEOUT_S = 5.0
+CONNECT_TIMEOUT_S = 3.0
 
 # Rows in event order (ids follow it, and with them the order of turns); a duplicate delivery
 # (same platform event id) is stored once and not returned.
@@ -59,46 +67,75 @@ def asyncpg_dsn(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-class PostgresIntake:
-    def __init__(self, database_url: str) -> None:
-        self._dsn = asyncpg_dsn(database_url)
-        self._pool: asyncpg.Pool | None = None
+class IntakeTimeout(asyncio.TimeoutError):
+    """Not stored within the bound: nothing was acknowledged."""
 
-    async def start(self) -> None:
-        # Opened lazily too: a database that is down at start must not stop the gateway.
-        self._pool = await asyncpg.create_pool(
-            self._dsn,
-            min_size=0,
-            max_size=POOL_SIZE,
-            command_timeout=10,
-            # Kept open when idle: a quiet night must not make the next morning's first
-            # webhooks open connections before they are stored.
-            max_inactive_connection_lifetime=0,
-        )
+
+class PostgresIntake:
+    """`size` connections kept for intake, each in a slot: an open connection, or None (one
+    is opened when the slot is taken)."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        ack_timeout_s: float = ACK_TIMEOUT_S,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        size: int = POOL_SIZE,
+    ) -> None:
+        self._dsn = asyncpg_dsn(database_url)
+        self._ack_s = ack_timeout_s
+        self._connect_s = min(connect_timeout_s, ack_timeout_s)
+        self.size = size
+        self._slots: asyncio.Queue[asyncpg.Connection | None] = asyncio.Queue()
+        for _ in range(size):
+            self._slots.put_nowait(None)
+        self._open: set[asyncpg.Connection] = set()
+        self._closed = False
+        self.replaced = 0  # connections closed after a failure, a timeout or by the server
+
+    @property
+    def connections(self) -> int:
+        """Connections open now."""
+        return sum(1 for conn in self._open if not conn.is_closed())
 
     async def warm(self, now: datetime) -> None:
-        """Open the pool's connections and prepare the statement on each, before the first
-        webhooks (otherwise the first ones wait for both). Nothing is stored; a database that
-        is down is left be."""
+        """Open the connections and prepare the statement on each, before the first webhooks
+        (otherwise the first ones wait for both). Nothing is stored; a database that is down
+        is left be."""
+        taken: list[asyncpg.Connection] = []
+        # Those to close and replace; None until known (then all of them).
+        broken: set[asyncpg.Connection] | None = None
         try:
-            if self._pool is None:
-                await self.start()
-            assert self._pool is not None
             # All held at once, so each is a connection of its own.
-            conns = [await self._pool.acquire() for _ in range(POOL_SIZE)]
-            try:
-                # No events: the statement is prepared on each, nothing is stored.
-                nothing: tuple[list[str], ...] = ([],) * 9
-                await asyncio.gather(*(c.fetch(_STORE, *nothing, now, [], []) for c in conns))
-            finally:
-                for conn in conns:
-                    await self._pool.release(conn)
+            for _ in range(self.size):
+                taken.append(await asyncio.wait_for(self._take(), self._ack_s))
+            # No events: the statement is prepared on each, nothing is stored.
+            nothing: tuple[list[str], ...] = ([],) * 9
+            results = await asyncio.wait_for(
+                asyncio.gather(
+                    *(c.fetch(_STORE, *nothing, now, [], []) for c in taken),
+                    return_exceptions=True,
+                ),
+                self._ack_s,
+            )
+            broken = {c for c, r in zip(taken, results, strict=True) if isinstance(r, Exception)}
+            if broken:
+                log.warning("intake connections not opened in advance: %d failed", len(broken))
         except Exception as exc:
             log.warning("intake connections not opened in advance: %s", type(exc).__name__)
+        finally:
+            # Also when cancelled (a shutdown during start): every slot goes back.
+            for conn in taken:
+                self._put_back(conn, broken=broken is None or conn in broken)
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+        """Close every connection at once, idle or in use (a webhook still storing answers
+        503): closing never waits on the server."""
+        self._closed = True
+        for conn in self._open:
+            conn.terminate()
+        self._open.clear()
 
     async def store(
         self,
@@ -110,24 +147,67 @@ class PostgresIntake:
         claimed_by: Sequence[str | None],
         claimed_until: Sequence[datetime | None],
     ) -> list[tuple[str, str]]:
-        """Store `events` (all of FAST_KINDS); the conversations that got a new row."""
-        if self._pool is None:
-            await self.start()
-        assert self._pool is not None
-        async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
-                _STORE,
-                [e.platform for e in events],
-                [e.event_id[:128] for e in events],
-                [e.page_id for e in events],
-                list(refs),
-                [e.kind.value for e in events],
-                list(texts),
-                [e.payload or e.attachment_type or None for e in events],
-                [e.user_id for e in events],
-                list(refresh),
-                now,
-                list(claimed_by),
-                list(claimed_until),
-            )
+        """Store `events` (all of FAST_KINDS); the conversations that got a new row. Raises
+        IntakeTimeout past `ack_timeout_s`, whatever it waited on."""
+        columns = (
+            [e.platform for e in events],
+            [e.event_id[:128] for e in events],
+            [e.page_id for e in events],
+            list(refs),
+            [e.kind.value for e in events],
+            list(texts),
+            [e.payload or e.attachment_type or None for e in events],
+            [e.user_id for e in events],
+            list(refresh),
+            now,
+            list(claimed_by),
+            list(claimed_until),
+        )
+        try:
+            rows = await asyncio.wait_for(self._fetch(columns), self._ack_s)
+        except asyncio.TimeoutError as exc:
+            raise IntakeTimeout(f"not stored within {self._ack_s:g} s") from exc
         return [(row["platform"], row["user_ref"]) for row in rows]
+
+    async def _fetch(self, columns: tuple[object, ...]) -> list[asyncpg.Record]:
+        conn = await self._take()
+        try:
+            rows = await conn.fetch(_STORE, *columns)
+        except BaseException:
+            # Failed or interrupted mid-statement: its state is unknown, so it is not reused.
+            self._put_back(conn, broken=True)
+            raise
+        self._put_back(conn, broken=False)
+        return list(rows)
+
+    async def _take(self) -> asyncpg.Connection:
+        conn = await self._slots.get()
+        if conn is not None and not conn.is_closed():
+            return conn
+        if conn is not None:
+            self._open.discard(conn)  # closed by the server meanwhile
+        if self._closed:
+            self._slots.put_nowait(None)
+            raise ConnectionError("intake closed")
+        try:
+            conn = await asyncpg.connect(
+                self._dsn,
+                timeout=self._connect_s,
+                # The server gives up on a statement (behind a lock, say) a little before the
+                # webhook does, so that connection stays usable.
+                server_settings={"statement_timeout": str(int(self._ack_s * 800))},
+            )
+        except BaseException:
+            self._slots.put_nowait(None)
+            raise
+        self._open.add(conn)
+        return conn
+
+    def _put_back(self, conn: asyncpg.Connection, *, broken: bool) -> None:
+        if broken or conn.is_closed():
+            self._open.discard(conn)
+            conn.terminate()
+            self.replaced += 1
+            self._slots.put_nowait(None)
+        else:
+            self._slots.put_nowait(conn)

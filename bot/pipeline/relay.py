@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.channels.base import SendResult
 from bot.channels.recipients import RecipientDirectory
 from bot.channels.send import Sender
+from bot.core.privacy import mask_body
 from bot.db.models import outbox
 from bot.db.writer import BatchWriter
 from bot.metrics import Metrics
@@ -139,7 +140,7 @@ class Relay(ConversationWorkers):
                     return
                 # The scan's row may be stale (sent meanwhile by the worker that held the
                 # conversation): the table says what is still due, and the claim is atomic.
-                row = await self._next_due(key)
+                row = await self._claim_next(key)
                 while row is not None and not self._stopping:
                     on_the_wire = False
                     try:
@@ -161,7 +162,7 @@ class Relay(ConversationWorkers):
                             await asyncio.shield(self._update(row.id, status="pending"))
                     if not settled:
                         return
-                    row = await self._next_due(key)
+                    row = await self._claim_next(key)
         except Exception as exc:
             log.error("relay conversation failed: %s", type(exc).__name__)
 
@@ -179,6 +180,21 @@ class Relay(ConversationWorkers):
                 await task
         if self._inflight:
             await asyncio.wait(set(self._inflight), timeout=max(timeout, INFLIGHT_GRACE_S))
+
+    async def _claim_next(self, key: tuple[str, str]) -> Any:
+        """The next row, claimed; a claim that a stop cuts short goes back to pending."""
+        claim = asyncio.ensure_future(self._next_due(key))
+        try:
+            row = await asyncio.shield(claim)
+        except asyncio.CancelledError:
+            row = await claim
+            if row is not None:
+                await self._update(row.id, status="pending")
+            raise
+        if row is not None and self._stopping:
+            await self._update(row.id, status="pending")
+            return None
+        return row
 
     async def _next_due(self, key: tuple[str, str]) -> Any:
         """Claim the conversation's next row to send (pending -> sending), or None."""
@@ -198,7 +214,9 @@ class Relay(ConversationWorkers):
             return True
         skipped = await self._hooks.skip_reason(row)
         if skipped is not None:  # e.g. unsubscribed after the newsletter issue was queued
-            await self._update(row.id, status="cancelled", last_error=skipped)
+            await self._update(
+                row.id, status="cancelled", last_error=skipped, body=mask_body(row.body)
+            )
             return True
         body = json.loads(row.body)
         result = await sender.send(user_id, body, messaging_type=row.messaging_type)
@@ -221,6 +239,8 @@ class Relay(ConversationWorkers):
                 sent_at=now,
                 platform_message_id=result.message_id,
                 last_error=None,
+                # Never sent again: what stays for the retention period is masked.
+                body=mask_body(row.body),
             )
             self.sent += 1
             self._metrics.messages_out.labels(row.platform, "sent").inc()
@@ -252,7 +272,11 @@ class Relay(ConversationWorkers):
     ) -> None:
         now = self._clock()
         await self._update(
-            row.id, status=status, attempts=attempts or row.attempts, last_error=reason[:300]
+            row.id,
+            status=status,
+            attempts=attempts or row.attempts,
+            last_error=reason[:300],
+            body=mask_body(row.body),
         )
         self._metrics.messages_out.labels(row.platform, status).inc()
         if status == "dead":

@@ -24,11 +24,11 @@ from bot.runtime.resources import database
 from bot.settings import Settings
 from bot.web import health, keys, webchat, webhooks
 from bot.web import metrics as metrics_route
+from bot.web.encoding import refuse_encoded_bodies
 from bot.web.errors import error_middleware
+from bot.web.headers import security_headers
 
 log = logging.getLogger(__name__)
-
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def utc_now() -> datetime:
@@ -51,7 +51,10 @@ def create_app(
 
 
 def _base(settings: Settings, clock: Callable[[], datetime], *, prepare: bool) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[security_headers, error_middleware, refuse_encoded_bodies],
+    )
     app[keys.settings_key] = settings
     metrics = Metrics()
     metrics.watch_trackers(lambda: _tracker_store(app))
@@ -82,9 +85,9 @@ def build_gateway(
     )
     admin_app = create_admin_app(
         signer,
-        # Browsers keep Secure cookies on http://127.0.0.1 too, but a plain-HTTP deployment on
-        # another address would silently lose them; behind the HTTPS proxy they are Secure.
-        secure_cookies=settings.host not in LOOPBACK_HOSTS,
+        # Browsers keep Secure cookies on http://127.0.0.1 too; only a plain-HTTP test
+        # deployment on another address opts out (ADMIN_INSECURE_COOKIES).
+        secure_cookies=not settings.admin_insecure_cookies,
         services=lambda: app[keys.services_key],
         desk=lambda name: app[keys.features_key].desk(name),
         feature_pages=admin_pages(),

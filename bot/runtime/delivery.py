@@ -60,7 +60,9 @@ async def _channel_clients(
         )
         await tokens.ensure_initial()
         app[keys.zalo_tokens_key] = tokens
-        adapters["zalo"] = ZaloAdapter(settings.zalo.app_id, settings.zalo.oa_secret_key)
+        adapters["zalo"] = ZaloAdapter(
+            settings.zalo.app_id, settings.zalo.oa_secret_key, settings.zalo.replay_window_s
+        )
         senders["zalo"] = ZaloSender(session, settings.zalo.api_url, tokens)
     return adapters, senders
 

@@ -17,6 +17,7 @@ from bot.core.privacy import resolve_pseudonym_key
 from bot.core.services import Clock, Services
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
+from bot.db.permissions import secure_storage
 from bot.db.writer import BatchWriter
 from bot.engine.topics import TopicMap
 from bot.features.quiz import bank as quiz_bank
@@ -39,9 +40,11 @@ def database(settings: Settings, clock: Clock, metrics: Metrics, *, prepare: boo
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         url = settings.database_url
         if prepare:
+            # Owner-only files before SQLite creates any; older, looser ones tightened.
+            await asyncio.to_thread(secure_storage, url, settings.var_dir)
             # Idempotent and quick when the schema is current; before anything touches a table.
             await asyncio.to_thread(upgrade, url)
-        engine = create_engine(url)
+        engine = create_engine(url, connect_timeout_s=settings.db_connect_timeout_s)
         writer = BatchWriter(url)
         writer.start()
         # Several workers (REDIS_URL set) share the database: each citizen is read fresh.
@@ -71,7 +74,11 @@ def database(settings: Settings, clock: Clock, metrics: Metrics, *, prepare: boo
         app[keys.seen_key] = {}
         intake, warming = None, None
         if prepare and not settings.is_sqlite:
-            intake = PostgresIntake(url)
+            intake = PostgresIntake(
+                url,
+                ack_timeout_s=settings.ack_timeout_s,
+                connect_timeout_s=settings.db_connect_timeout_s,
+            )
             app[keys.intake_key] = intake
             warming = asyncio.create_task(intake.warm(clock()))
         if prepare:

@@ -5,6 +5,10 @@ PostgreSQL (inbox, outbox, tracker store) and Redis (who handles which conversat
 store, the Zalo token refresh), so the kernel may hand any webhook to any worker; behind nginx
 or any load balancer the same holds. The supervisor applies migrations once, restarts a worker
 that dies, and on SIGTERM stops them all within the shutdown timeout.
+
+Each process (a worker, or a single server) stops within STOP_TIMEOUT_S of SIGTERM: past it,
+whatever still waits (a task that never ends, a thread on a dead database connection) is not
+waited for, and the process and the processes it started are killed (bot/web/serving.py).
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from types import FrameType
 from bot.db.migrate import upgrade
 from bot.pipeline.hints import HINTS_DIR_ENV, WORKERS_ENV
 from bot.settings import Settings
+from bot.web.serving import kill_tree
 
 log = logging.getLogger(__name__)
-SHUTDOWN_TIMEOUT_S = 45.0  # a worker finishes its running turns and sends first
+# Beyond a worker's own STOP_TIMEOUT_S: the time to kill its children and exit.
+STOP_GRACE_S = 5.0
 RESTART_BACKOFF_S = 2.0
 
 
@@ -74,13 +80,16 @@ def supervise(settings: Settings, workers: int, argv: list[str]) -> int:
                 log.error("worker %d exited with %s; restarting", index, proc.returncode)
                 time.sleep(RESTART_BACKOFF_S)
                 start(index)
-    deadline = time.monotonic() + SHUTDOWN_TIMEOUT_S
-    for proc in procs.values():
+    # A worker finishes its running turns and sends first, within its own STOP_TIMEOUT_S.
+    deadline = time.monotonic() + settings.stop_timeout_s + STOP_GRACE_S
+    for index, proc in procs.items():
         remaining = max(0.1, deadline - time.monotonic())
         try:
             proc.wait(remaining)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            log.error("worker %d did not stop in time: killed", index)
+            kill_tree(proc.pid)
+            proc.wait()
     shutil.rmtree(hints_dir, ignore_errors=True)
     log.info("all workers stopped")
     return 0

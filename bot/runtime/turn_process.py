@@ -19,6 +19,7 @@ from bot.engine.agent_process import (
 from bot.runtime.app import build_turn_process, utc_now
 from bot.settings import Settings
 from bot.web import keys
+from bot.web.serving import serve
 
 
 def serve_turn_process(socket_path: str, model: Path, settings: Settings, hints: Path) -> None:
@@ -43,4 +44,4 @@ def serve_turn_process(socket_path: str, model: Path, settings: Settings, hints:
     app.cleanup_ctx.insert(0, lifecycle)
     app.cleanup_ctx.insert(0, exit_with_parent)
     # The parent watches for the socket file and /ready; SIGTERM stops the child cleanly.
-    web.run_app(app, path=socket_path, print=None, access_log=None, shutdown_timeout=5)
+    serve(app, stop_timeout_s=settings.stop_timeout_s, path=socket_path, handlers_timeout_s=5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.conversation.turn import Outcome
-from bot.core.privacy import user_ref
+from bot.core.privacy import mask_text, user_ref
 from bot.web import keys
 
 
@@ -14,5 +14,6 @@ def ref_for(app: web.Application, channel: str, page_id: str, platform_id: str) 
 
 
 async def handle_message(app: web.Application, *, channel: str, ref: str, text: str) -> Outcome:
-    """Run one turn for the pseudonymous user `ref` on `channel`."""
-    return await app[keys.conversation_key].handle(channel, ref, text)
+    """Run one turn for the pseudonymous user `ref` on `channel`. The text is masked first, as
+    the inbox masks Facebook's and Zalo's: Rasa's tracker never holds a raw phone or ID."""
+    return await app[keys.conversation_key].handle(channel, ref, mask_text(text))

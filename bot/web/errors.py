@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400 or not request.path.startswith(("/webhooks/", "/readyz")):
             raise
         return json_error(exc.status, exc.text if exc.status not in _REASONS_VI else None)
+    except HttpProcessingError:
+        # A body the parser could not read (a broken chunk or compression): the sender's error.
+        return json_error(400)
     except Exception:
         # Logged with the route only: request bodies may hold personal data.
         log.exception("unhandled error on %s %s", request.method, request.path)

@@ -7,12 +7,16 @@
 Missing signature (the adapter's `signature_header`) -> 401, wrong signature -> 403, both before
 anything is parsed or stored.
 A signed body that cannot be understood is kept as a dead letter and answered 200, so the
-platform does not retry it forever or disable the webhook. If the database cannot commit, the
-answer is 503 and the platform retries later: nothing acknowledged is ever lost.
+platform does not retry it forever or disable the webhook. A replayed Zalo event, an event with
+no sender and a policy notice are answered 200 too, logged and counted, never stored
+(bot/channels/admission.py). If the database cannot commit, or
+has not within ACK_TIMEOUT_S, the answer is 503 with Retry-After and the platform retries later:
+nothing acknowledged is ever lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -20,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.channels.admission import admit
 from bot.channels.base import ChannelAdapter, InboundEvent, PayloadError
 from bot.pipeline.inbox import dead_letter, store_events
 from bot.web import keys
@@ -72,18 +77,23 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
         log.warning("%s webhook signed but not understood: %s", platform, exc)
         metrics.dead_letters.labels(platform, "in").inc()
         try:
-            await dead_letter(
-                services.writer,
-                platform=platform,
-                direction="in",
-                reason=str(exc),
-                body=raw,
-                now=now,
+            await asyncio.wait_for(
+                dead_letter(
+                    services.writer,
+                    platform=platform,
+                    direction="in",
+                    reason=str(exc),
+                    body=raw,
+                    now=now,
+                ),
+                services.settings.ack_timeout_s,
             )
         except Exception as store_exc:
             log.error("%s dead letter not stored: %s", platform, type(store_exc).__name__)
             return _not_stored(metrics)
         return web.json_response({"status": "dead-lettered"})
+    # Replays, events with no sender and policy notices: acknowledged, logged, not stored.
+    events = admit(adapter, events, now, metrics)
 
     def ref(event: InboundEvent) -> str:
         return ref_for(app, event.platform, event.page_id, event.user_id)
@@ -91,14 +101,19 @@ async def _receive(request: web.Request, platform: str) -> web.Response:
     dispatcher = app[keys.dispatcher_key]
     claim = dispatcher.claim()
     try:
-        stored = await store_events(
-            services.writer,
-            events,
-            ref,
-            now,
-            app[keys.seen_key],
-            claim=claim,
-            fast=app.get(keys.intake_key),
+        stored = await asyncio.wait_for(
+            store_events(
+                services.writer,
+                events,
+                ref,
+                now,
+                app[keys.seen_key],
+                claim=claim,
+                fast=app.get(keys.intake_key),
+                metrics=metrics,
+            ),
+            # Whatever the store waits on (a connection, a statement, a lock), it has an end.
+            services.settings.ack_timeout_s,
         )
     except Exception as exc:
         # Not committed: say so, and the platform will deliver it again.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
-from tests.fakes.channels import Channels, fb_text, login, zalo_event
+from tests.fakes.channels import Channels, fb_text, login, web_sender, zalo_event
 
 
 async def test_stats_match_the_traffic(channels: Channels) -> None:
@@ -27,13 +28,14 @@ async def test_stats_match_the_traffic(channels: Channels) -> None:
         "oa_id": "388613280878808645",
         "follower": {"id": "2468458835296117922"},
         "event_name": "follow",
-        "timestamp": "1718000006000",
+        "timestamp": str(int(time.time() * 1000)),
     }
     assert (await channels.post_zalo(follow)).status == 200
     text = zalo_event("user_send_text", "2468458835296117922", "z_s1", text="cam on")
     assert (await channels.post_zalo(text)).status == 200
+    web = web_sender(client.app, "web-stats")
     for message in ("xin chao", "vneid muc 2 dang ky o dau"):
-        resp = await client.post("/webhooks/web", json={"sender": "web-stats", "message": message})
+        resp = await client.post("/webhooks/web", json={"sender": web, "message": message})
         assert resp.status == 200
     await channels.graph.wait_messages(7)
     await channels.zalo.wait_for(channels.zalo.SEND, 3)

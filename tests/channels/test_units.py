@@ -117,7 +117,7 @@ def test_zalo_render_puts_buttons_on_the_last_piece() -> None:
     button = bodies[-1]["message"]["attachment"]["payload"]["buttons"][0]
     assert button == {
         "title": "Đăng ký mức 2",
-        "type": "oa.query.show",
+        "type": "oa.query.hide",
         "payload": "/vneid_level2",
     }
 

@@ -15,6 +15,7 @@ from bot.db.writer import BatchWriter
 from bot.features.data_rights.erasure import forget_sessions
 from bot.settings import Settings
 from bot.web.edge import ref_for
+from tests.fakes.channels import web_sender
 
 NOTICE = "mình xin lưu câu hỏi của bạn"
 
@@ -29,7 +30,9 @@ def rows(settings: Settings, sql: str, *args: Any) -> list[tuple[Any, ...]]:
 
 
 async def ask(client: TestClient, message: str, sender: str) -> list[dict[str, Any]]:
-    resp = await client.post("/webhooks/web", json={"sender": sender, "message": message})
+    resp = await client.post(
+        "/webhooks/web", json={"sender": web_sender(client.app, sender), "message": message}
+    )
     assert resp.status == 200, await resp.text()
     return list((await resp.json())["replies"])
 

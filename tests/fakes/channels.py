@@ -7,11 +7,13 @@ import json
 import re
 import socket
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from aiohttp import ClientSession, CookieJar, web
 from aiohttp.test_utils import TestClient
 
 from bot.admin.auth import create_user
@@ -20,6 +22,7 @@ from bot.channels.zalo.signing import zalo_signature
 from bot.settings import Settings
 from bot.web import keys
 from bot.web.edge import ref_for
+from bot.web.webchat import ids_key
 from tests.fakes.platforms import FakeGraph, FakeZalo
 from tests.fakes.settings import make_settings
 
@@ -140,7 +143,8 @@ def zalo_event(name: str, user_id: str, msg_id: str, **message: Any) -> dict[str
         "sender": {"id": user_id},
         "recipient": {"id": OA_ID},
         "message": {"msg_id": msg_id, **message},
-        "timestamp": "1718000000123",
+        # Now: the gateway refuses a signed event outside its replay window.
+        "timestamp": str(int(time.time() * 1000)),
     }
 
 
@@ -168,6 +172,38 @@ async def login_volunteer(channels: Channels, name: str = "tnv.camlam") -> str:
     """A volunteer logged in; the CSRF token of the handoffs page."""
     await login(channels, name, "volunteer")
     page = await (await channels.client.get("/admin/handoffs")).text()
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def web_sender(app: web.Application, name: str = "") -> str:
+    """A web chat sender id signed by `app`, as a page gets it from POST /webhooks/web/session;
+    `name` is its random part, what `Channels.consented("web", name)` and `ref_for` take."""
+    return app[ids_key].issue(app[keys.services_key].clock(), name or None)
+
+
+async def second_client(client: TestClient) -> ClientSession:
+    """Another browser on the same server: its own cookies (another admin login)."""
+    origin = client.make_url("")
+    jar = CookieJar(unsafe=True, treat_as_secure_origin=origin)  # as browsers treat loopback
+    return ClientSession(base_url=origin, cookie_jar=jar)
+
+
+async def login_elsewhere(
+    channels: Channels, browser: ClientSession, name: str, role: str = "volunteer"
+) -> str:
+    """An account of `role` created and logged in on `browser` (see `second_client`); the CSRF
+    token of its handoffs page."""
+    services = channels.client.app[keys.services_key]
+    await create_user(services.writer, name, ADMIN_PASSWORD, role, services.clock())
+    html = await (await browser.get("/admin/login")).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    resp = await browser.post(
+        "/admin/login",
+        data={"csrf": token, "username": name, "password": ADMIN_PASSWORD},
+        allow_redirects=False,
+    )
+    assert resp.status == 302
+    page = await (await browser.get("/admin/handoffs")).text()
     return re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
 
 

@@ -15,6 +15,7 @@ from bot.channels.facebook.adapter import FacebookAdapter
 from bot.channels.facebook.signing import facebook_signature
 from bot.channels.zalo.adapter import ZaloAdapter
 from bot.channels.zalo.signing import zalo_signature
+from tests.fuzz.budget import cases
 
 FB_SECRET = "fb-app-secret"
 ZALO_APP_ID, ZALO_SECRET = "3608465248940903967", "zalo-oa-secret"
@@ -79,7 +80,9 @@ zalo_bodies = st.fixed_dictionaries(
     },
 )
 
-quick = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+quick = settings(
+    max_examples=cases(100), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _events_or_clean_error(adapter: Any, raw: bytes) -> None:

@@ -24,10 +24,17 @@ import sqlalchemy as sa
 
 from bot.channels.facebook.signing import facebook_signature
 from bot.settings import PROJECT_ROOT
+from bot.web.serving import descendants, kill_tree
 from tests.fakes.channels import APP_SECRET, PAGE_TOKEN, VERIFY_TOKEN, fb_text, free_port
 from tests.fakes.platforms import FakeGraph
 
 PG = "postgresql+psycopg2://postgres@127.0.0.1:5432"
+STOP_WAIT_S = 60  # SIGTERM, then this long before everything the test started is killed
+ANSWER_WITHIN_S = 60  # a webhook's answer, 200 or 503, on the slowest machine
+# Every `python -m bot run` a test started, with the marker in its environment that the
+# processes it starts inherit: none outlives its test, whatever the test did.
+_started: list[tuple[subprocess.Popen[bytes], str]] = []
+TREE_MARKER = "KHDX_TEST_TREE"
 
 
 def _pg_up() -> bool:
@@ -126,10 +133,53 @@ async def graph() -> AsyncIterator[FakeGraph]:
     await fake.close()
 
 
+@pytest.fixture(autouse=True)
+def no_process_left() -> Iterator[None]:
+    """After each test (passed, failed or timed out), the workers it started and the
+    processes they started are gone: SIGTERM, a grace period, then SIGKILL to all of them."""
+    yield
+    while _started:
+        proc, marker = _started.pop()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(STOP_WAIT_S)
+            except subprocess.TimeoutExpired:
+                kill_tree(proc.pid)
+                proc.wait()
+        # A turn process whose gateway died has another parent now: found by its marker.
+        for pid in marked(marker):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def left_running(proc: subprocess.Popen[bytes]) -> list[int]:
+    """The processes of `proc`'s tree (itself, its workers, their turn processes) still running."""
+    return [pid for started, marker in _started if started is proc for pid in marked(marker)]
+
+
+def marked(marker: str) -> list[int]:
+    """The running processes whose environment holds `marker`."""
+    needle = f"{TREE_MARKER}={marker}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+    return found
+
+
 def start_workers(
-    tmp_path: Path, database: str, redis_url: str, graph: FakeGraph, workers: int
+    tmp_path: Path,
+    database: str,
+    redis_url: str,
+    graph: FakeGraph,
+    workers: int,
+    **extra_env: str,
 ) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
+    marker = uuid.uuid4().hex
     env = {
         **os.environ,
         "PORT": str(port),
@@ -141,6 +191,8 @@ def start_workers(
         "FACEBOOK_VERIFY_TOKEN": VERIFY_TOKEN,
         "FACEBOOK_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
         "FACEBOOK_GRAPH_URL": graph.graph_url,
+        TREE_MARKER: marker,
+        **extra_env,
     }
     log = (tmp_path / "workers.log").open("ab")
     proc = subprocess.Popen(
@@ -150,6 +202,7 @@ def start_workers(
         stdout=log,
         stderr=log,
     )
+    _started.append((proc, marker))
     return proc, port
 
 
@@ -177,8 +230,12 @@ async def post(session: aiohttp.ClientSession, port: int, psid: str, text: str, 
         "Content-Type": "application/json",
         "X-Hub-Signature-256": facebook_signature(APP_SECRET, raw),
     }
+    # A webhook never answered fails the test here, not at the suite's timeout.
     async with session.post(
-        f"http://127.0.0.1:{port}/webhooks/facebook", data=raw, headers=headers
+        f"http://127.0.0.1:{port}/webhooks/facebook",
+        data=raw,
+        headers=headers,
+        timeout=aiohttp.ClientTimeout(total=ANSWER_WITHIN_S),
     ) as resp:
         return resp.status
 
@@ -193,12 +250,17 @@ def rows(database: str, sql: str) -> list[tuple]:
 
 
 async def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then wait on a thread: the fake Graph API on this loop keeps answering."""
+    """SIGTERM, then wait on a thread: the fake Graph API on this loop keeps answering. Past
+    STOP_WAIT_S, the workers and everything they started are killed."""
+    tree = [proc.pid, *descendants(proc.pid)]
     proc.send_signal(signal.SIGTERM)
     try:
-        await asyncio.to_thread(proc.wait, 60)
+        await asyncio.to_thread(proc.wait, STOP_WAIT_S)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        for pid in tree:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()
 
 
 def kill_connections(database: str) -> int:

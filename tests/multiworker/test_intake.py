@@ -118,7 +118,7 @@ async def test_connections_are_opened_before_the_first_webhook(database: str) ->
     intake = PostgresIntake(database)
     try:
         await intake.warm(NOW)
-        assert intake._pool is not None and intake._pool.get_size() == POOL_SIZE
+        assert intake.connections == POOL_SIZE
         engine = sa.create_engine(sync_url(database))
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM inbox")).scalar_one() == 0

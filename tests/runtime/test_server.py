@@ -85,9 +85,12 @@ def test_starts_without_channel_secrets_gets_ready_and_stops_on_sigterm(server) 
     assert status == 200, log_path.read_text()
     assert ready_s < READY_BUDGET_S, f"ready after {ready_s:.1f} s"
 
+    session = urllib.request.Request(f"{base}/webhooks/web/session", data=b"", method="POST")
+    with urllib.request.urlopen(session, timeout=10) as resp:  # noqa: S310
+        sender = json.loads(resp.read())["sender"]
     request = urllib.request.Request(
         f"{base}/webhooks/web",
-        data=json.dumps({"sender": "proc-test", "message": "chuyen doi so la gi"}).encode(),
+        data=json.dumps({"sender": sender, "message": "chuyen doi so la gi"}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310

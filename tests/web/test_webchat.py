@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,13 @@ from aiohttp.test_utils import TestClient
 
 from bot.runtime.app import create_app
 from tests.conftest import ClientFactory
+from tests.fakes.channels import web_sender
 from tests.fakes.settings import make_settings
 
 
 async def ask(client: TestClient, message: str, sender: str = "browser-1") -> list[dict]:
-    resp = await client.post("/webhooks/web", json={"sender": sender, "message": message})
+    signed = web_sender(client.app, sender)
+    resp = await client.post("/webhooks/web", json={"sender": signed, "message": message})
     assert resp.status == 200, await resp.text()
     body = await resp.json()
     assert isinstance(body["replies"], list)
@@ -63,8 +66,9 @@ async def test_out_of_scope_gets_a_polite_scope_note(client: TestClient) -> None
         (b"{not json", "application/json", 400),
         (b"[]", "application/json", 400),
         (json.dumps({"message": "hi"}).encode(), "application/json", 400),
-        (json.dumps({"sender": "a b c", "message": "hi"}).encode(), "application/json", 400),
-        (json.dumps({"sender": "ok", "message": 5}).encode(), "application/json", 400),
+        (json.dumps({"sender": 5, "message": "hi"}).encode(), "application/json", 400),
+        (json.dumps({"sender": "a b c", "message": "hi"}).encode(), "application/json", 401),
+        (json.dumps({"sender": "ok", "message": "hi"}).encode(), "application/json", 401),
         (b"sender=a&message=b", "application/x-www-form-urlencoded", 415),
     ],
 )
@@ -132,7 +136,8 @@ async def test_not_ready_answers_503_and_healthz_stays_up(
     assert (await client.get("/healthz")).status == 200
     ready = await client.get("/readyz")
     assert ready.status == 503
-    resp = await client.post("/webhooks/web", json={"sender": "a", "message": "xin chào"})
+    sender = web_sender(client.app, "a")
+    resp = await client.post("/webhooks/web", json={"sender": sender, "message": "xin chào"})
     assert resp.status == 503
     assert resp.headers["Retry-After"]
 
@@ -152,3 +157,21 @@ async def test_chat_page_and_assets_are_served_without_cdn(client: TestClient) -
     js = await client.get("/static/chat.js")
     assert js.status == 200
     assert "/webhooks/web" in await js.text()
+
+
+async def test_bad_message_from_a_real_sender_is_a_400(client: TestClient) -> None:
+    sender = web_sender(client.app, "browser-1")
+    resp = await client.post("/webhooks/web", json={"sender": sender, "message": 5})
+    assert resp.status == 400
+    assert (await resp.json())["error"]
+
+
+async def test_page_keeps_its_id_for_the_tab_only_and_has_no_inline_script(
+    client: TestClient,
+) -> None:
+    html = await (await client.get("/")).text()
+    js = await (await client.get("/static/chat.js")).text()
+    assert "localStorage.setItem" not in js and "sessionStorage.setItem" in js
+    assert "/webhooks/web/session" in js
+    assert "<script>" not in html and not re.search(r"\son[a-z]+=", html)
+    assert "Cuộc trò chuyện mới" in html

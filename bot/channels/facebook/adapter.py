@@ -1,15 +1,16 @@
 """Facebook Messenger: webhook verification and parsing, reply rendering, Send API errors.
 
 Signature: `X-Hub-Signature-256` HMAC-SHA256 over the raw body with the app secret (the legacy
-SHA-1 header is not accepted). Every `entry[].messaging[]` event is parsed; echoes, deliveries
-and reads are events too, but never bot turns. The "Get started" button's postback is the
-welcome (`/greet`).
+SHA-1 header is not accepted). Every `entry[].messaging[]` event is parsed; echoes, deliveries,
+reads and policy-enforcement notices are events too, but never bot turns. The "Get started"
+button's postback is the welcome (`/greet`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,6 +38,8 @@ RATE_LIMIT_CODES = frozenset({4, 613, 32, 17})
 TOKEN_CODES = frozenset({190})
 OUTSIDE_WINDOW = (10, 2018278)
 UNREACHABLE_CODES = frozenset({551, 2, 100})
+# What Messenger's `policy-enforcement` webhook says it did to the page.
+POLICY_ACTIONS = frozenset({"warning", "block", "unblock"})
 
 
 class FacebookAdapter(ChannelAdapter):
@@ -93,12 +96,17 @@ def _hash_id(item: Any) -> str:
     return "h:" + hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()[:40]
 
 
+def _id(value: Any) -> str:
+    # A missing or null id is no id (never the string "None"); blanks are no id either.
+    return "" if value is None else str(value).strip()
+
+
 def _ids(item: dict[str, Any]) -> tuple[str, str]:
     sender = item.get("sender") or {}
     recipient = item.get("recipient") or {}
     if not isinstance(sender, dict) or not isinstance(recipient, dict):
         raise PayloadError("sender/recipient are not objects")
-    return str(sender.get("id", "")), str(recipient.get("id", ""))
+    return _id(sender.get("id")), _id(recipient.get("id"))
 
 
 def _event(
@@ -114,7 +122,7 @@ def _event(
         event_id=event_id,
         page_id=page_id or (sender if kind is Kind.ECHO else recipient),
         user_id=user_id,
-        timestamp_ms=int(timestamp) if isinstance(timestamp, int | float) else 0,
+        timestamp_ms=_ms(timestamp) or 0,
         **fields,
     )
 
@@ -122,14 +130,16 @@ def _event(
 def _entry_events(entry: Any) -> list[InboundEvent]:
     if not isinstance(entry, dict):
         raise PayloadError("entry is not an object")
-    page_id = str(entry.get("id", ""))
+    page_id = _id(entry.get("id"))
+    if not all(isinstance(entry.get(key) or [], list) for key in ("messaging", "standby")):
+        raise PayloadError("messaging/standby are not lists")
     events: list[InboundEvent] = []
-    for item in entry.get("messaging") or []:
+    for item in _list(entry.get("messaging")):
         if not isinstance(item, dict):
             raise PayloadError("messaging event is not an object")
         events.append(_parse_event(item, page_id))
     # Threads owned by another app arrive as standby: seen, never answered.
-    for item in entry.get("standby") or []:
+    for item in _list(entry.get("standby")):
         if isinstance(item, dict):
             events.append(_event(item, Kind.IGNORED, page_id, _hash_id(item)))
     return events
@@ -144,7 +154,7 @@ def _parse_event(item: dict[str, Any], page_id: str) -> InboundEvent:
         return _postback_event(item, postback, page_id)
     delivery = item.get("delivery")
     if isinstance(delivery, dict):
-        mids = tuple(str(m) for m in delivery.get("mids") or [])
+        mids = tuple(str(m) for m in _list(delivery.get("mids")))
         return _event(
             item,
             Kind.DELIVERY,
@@ -156,6 +166,12 @@ def _parse_event(item: dict[str, Any], page_id: str) -> InboundEvent:
     read = item.get("read")
     if isinstance(read, dict):
         return _event(item, Kind.READ, page_id, _hash_id(item), watermark_ms=_watermark(read))
+    policy = item.get("policy-enforcement")
+    if isinstance(policy, dict):
+        # Only the action is kept: the reason is free text.
+        action = _id(policy.get("action"))
+        action = action if action in POLICY_ACTIONS else "other"
+        return _event(item, Kind.POLICY, page_id, _hash_id(item), payload=action)
     return _event(item, Kind.IGNORED, page_id, _hash_id(item))
 
 
@@ -189,6 +205,11 @@ def _attachment_event(
     attachment_type = "sticker" if "sticker" in kinds or _is_sticker(first) else first.get("type")
     payload = first.get("payload")
     url = payload.get("url") if isinstance(payload, dict) else None
+    if attachment_type == "fallback" and isinstance(url, str) and url:
+        # A shared link (Messenger's "fallback" attachment) is read like a pasted one.
+        title = payload.get("title") if isinstance(payload, dict) else None
+        text = " ".join(p for p in (title if isinstance(title, str) else "", url) if p)
+        return _event(item, Kind.TEXT, page_id, mid, text=text)
     return _event(
         item,
         Kind.ATTACHMENT,
@@ -211,9 +232,19 @@ def _postback_event(item: dict[str, Any], postback: dict[str, Any], page_id: str
     )
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _ms(value: Any) -> int | None:
+    """A time in milliseconds, or None (JSON numbers may be 1e999: infinite, no integer)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return int(value)
+
+
 def _watermark(receipt: dict[str, Any]) -> int | None:
-    watermark = receipt.get("watermark")
-    return int(watermark) if isinstance(watermark, int | float) else None
+    return _ms(receipt.get("watermark"))
 
 
 def _is_sticker(attachment: dict[str, Any]) -> bool:

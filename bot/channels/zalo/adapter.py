@@ -1,8 +1,10 @@
 """Zalo Official Account: webhook verification and parsing, reply rendering, API errors.
 
 Signature: `X-ZEvent-Signature: mac=` + SHA-256(app_id + raw body + timestamp + OA secret key),
-where the timestamp is the body's own `timestamp` field. Ids are kept as strings (they exceed
-2^53). Receipts and `oa_send_*` echoes are events, never bot turns.
+where the timestamp is the body's own `timestamp` field (empty for a body that cannot be read,
+which is then kept as a dead letter). Ids are kept as strings (they exceed 2^53). Receipts and
+`oa_send_*` echoes are events, never bot turns. The signed timestamp also bounds replays: an
+event older than the replay window (or ahead of our clock) is not a fresh delivery.
 """
 
 from __future__ import annotations
@@ -22,12 +24,18 @@ from bot.channels.base import (
 )
 from bot.channels.text import split_text
 from bot.channels.zalo.signing import SIGNATURE_HEADER, verify_zalo
+from bot.core.jsonbody import BadJson, loads_object
 from bot.core.replies import Reply
 
 PLATFORM = "zalo"
 TEXT_LIMIT = 2000
 BUTTON_LIMIT = 5
 BUTTON_TITLE_LIMIT = 100
+# Longer than Zalo's retries of an unacknowledged event (hours, by its accounts), so a delivery
+# retried after an outage is still answered; inside it, replays are stopped by msg_id dedupe.
+DEFAULT_REPLAY_WINDOW_S = 24 * 3600.0
+# Our clock and Zalo's may disagree a little; an event further ahead than this is forged.
+FUTURE_SKEW_S = 600.0
 
 MEDIA_EVENTS = {
     "user_send_image": "image",
@@ -55,9 +63,12 @@ class ZaloAdapter(ChannelAdapter):
     platform = PLATFORM
     signature_header = SIGNATURE_HEADER
 
-    def __init__(self, app_id: str, oa_secret_key: str) -> None:
+    def __init__(
+        self, app_id: str, oa_secret_key: str, replay_window_s: float = DEFAULT_REPLAY_WINDOW_S
+    ) -> None:
         self._app_id = app_id
         self._oa_secret_key = oa_secret_key
+        self._replay_window_ms = int(replay_window_s * 1000)
 
     def verify(self, headers: Mapping[str, str], raw: bytes) -> bool:
         try:
@@ -66,10 +77,10 @@ class ZaloAdapter(ChannelAdapter):
                 return False
             # The signed string includes the body's own timestamp, so it has to be read first;
             # nothing else of the body is trusted (or stored) before the check passes.
-            body = json.loads(raw)
-            if not isinstance(body, dict):
-                return False
-            timestamp = _str(body.get("timestamp"))
+            try:
+                timestamp = _str(loads_object(raw).get("timestamp"))
+            except BadJson:
+                timestamp = ""  # unreadable: signed without one, and dead-lettered if genuine
             return verify_zalo(self._app_id, self._oa_secret_key, raw, timestamp, header)
         except Exception:  # a verifier never raises: anything odd is simply "not signed"
             return False
@@ -80,6 +91,11 @@ class ZaloAdapter(ChannelAdapter):
             raise PayloadError("no event_name")
         return [_parse_event(body)]
 
+    def outside_window(self, event: InboundEvent, now_ms: int) -> bool:
+        # A missing or unreadable timestamp reads as 0: far outside any window.
+        age_ms = now_ms - event.timestamp_ms
+        return age_ms > self._replay_window_ms or age_ms < -FUTURE_SKEW_S * 1000
+
     def render(self, replies: list[Reply]) -> list[dict[str, Any]]:
         bodies: list[dict[str, Any]] = []
         for reply in replies:
@@ -87,15 +103,16 @@ class ZaloAdapter(ChannelAdapter):
             for i, chunk in enumerate(chunks):
                 message: dict[str, Any] = {"text": chunk}
                 if i == len(chunks) - 1 and reply.buttons:
-                    # `oa.query.show` makes the Zalo client send the payload back as a user
-                    # message, which the assistant then understands like a typed question.
+                    # `oa.query.hide` makes the Zalo client send the payload back as a user
+                    # message without showing it in the chat (`.show` would print
+                    # "/consent_accept" as the citizen's own words).
                     message["attachment"] = {
                         "type": "template",
                         "payload": {
                             "buttons": [
                                 {
                                     "title": b["title"][:BUTTON_TITLE_LIMIT],
-                                    "type": "oa.query.show",
+                                    "type": "oa.query.hide",
                                     "payload": (b["payload"] or b["title"])[:1000],
                                 }
                                 for b in reply.buttons[:BUTTON_LIMIT]
@@ -172,6 +189,10 @@ def _media_event(
     payload = first.get("payload") if isinstance(first, dict) else None
     url = payload.get("url") if isinstance(payload, dict) else None
     text = message.get("text")
+    if media == "link" and _str(url):
+        # A shared link is read like a pasted one: the scam check looks at its address.
+        shared = " ".join(p for p in (text if isinstance(text, str) else "", _str(url)) if p)
+        return InboundEvent(kind=Kind.TEXT, event_id=msg_id, text=shared, **user_side)
     return InboundEvent(
         kind=Kind.ATTACHMENT,
         event_id=msg_id,

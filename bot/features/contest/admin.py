@@ -3,14 +3,13 @@ their CSV export, shown as a section of the campaign page (bot/features/events/a
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
 from aiohttp import web
 
 from bot.admin.auth import Session
+from bot.admin.exports import CSV_CONTENT_TYPE, csv_bytes
 from bot.admin.guard import require
 from bot.admin.keys import FeaturePages
 from bot.core.vntime import local
@@ -43,17 +42,12 @@ async def contest_save(request: web.Request, session: Session) -> web.StreamResp
 
 @require("admin")
 async def submissions_csv(request: web.Request, session: Session) -> web.StreamResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
+    rows: list[list[Any]] = [CSV_HEADER]
     for r in await request.app[desk_key].submissions():
         created = f"{local(r.created_at):%d/%m/%Y %H:%M}"
-        writer.writerow([r.reference, created, r.channel, r.contact_name, r.commune, r.text])
-    response = web.Response(
-        # A BOM so that Excel opens the Vietnamese text as UTF-8.
-        body=("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        headers={"Content-Type": "text/csv; charset=utf-8"},
-    )
+        rows.append([r.reference, created, r.channel, r.contact_name, r.commune, r.text])
+    # Entries are citizens' text: written so that no cell can become a formula.
+    response = web.Response(body=csv_bytes(rows), headers={"Content-Type": CSV_CONTENT_TYPE})
     response.headers["Content-Disposition"] = 'attachment; filename="bai-du-thi.csv"'
     return response
 

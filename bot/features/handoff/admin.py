@@ -23,6 +23,11 @@ HISTORY_BEFORE = 20  # messages with the assistant shown before the handoff (con
 REPLY_LIMIT = 1900
 REASONS = {"request": "người dân yêu cầu", "fallbacks": "trợ lý không hiểu", "button": "bấm nút"}
 desk_key: web.AppKey[HandoffDesk] = web.AppKey("handoff_desk")
+NOT_YOURS = (
+    "Cuộc trò chuyện này do {name} nhận hỗ trợ: chỉ người đã nhận mới được trả lời hoặc trả lại "
+    "cho trợ lý. Cần tiếp quản, bạn nhờ quản trị viên."
+)
+CLAIM_FIRST = "Hãy nhận cuộc trò chuyện trước khi trả lại cho trợ lý."
 
 
 def citizen_label(ref: str) -> str:
@@ -130,7 +135,11 @@ async def detail(request: web.Request, session: Session) -> web.StreamResponse:
 
 
 async def _detail(
-    request: web.Request, session: Session, message: str | None = None, error: str | None = None
+    request: web.Request,
+    session: Session,
+    message: str | None = None,
+    error: str | None = None,
+    status: int = 400,
 ) -> web.StreamResponse:
     handoff_id = int(request.match_info["id"])
     row, history, recipient = await _load(request, handoff_id)
@@ -139,6 +148,7 @@ async def _detail(
         now if row.channel == "web" else (recipient.last_inbound_at if recipient else None)
     )
     state = window_state(row.channel, aware(last_inbound) if last_inbound else None, now)
+    mine = row.status == "claimed" and row.claimed_by == session.username
     return aiohttp_jinja2.render_template(
         "handoff.html",
         request,
@@ -146,13 +156,13 @@ async def _detail(
             "session": session,
             "item": _item(row, now),
             "history": history,
-            "can_reply": row.status == "claimed" and state.human_allowed,
+            "can_reply": row.status == "claimed" and mine and state.human_allowed,
             "window": state.window.value,
-            "mine": row.claimed_by == session.username,
+            "mine": mine,
             "message": message,
             "error": error,
         },
-        status=400 if error else 200,
+        status=status if error else 200,
     )
 
 
@@ -176,6 +186,10 @@ async def reply(request: web.Request, session: Session) -> web.StreamResponse:
     row, _, _ = await _load(request, handoff_id)
     if row.status != "claimed":
         return await _detail(request, session, error="Hãy nhận cuộc trò chuyện trước khi trả lời.")
+    if row.claimed_by != session.username:
+        return await _detail(
+            request, session, error=NOT_YOURS.format(name=row.claimed_by), status=403
+        )
     sent = await request.app[desk_key].send(
         handoff_id, text, author="volunteer", volunteer=session.username
     )
@@ -189,10 +203,26 @@ async def hand_back(request: web.Request, session: Session) -> web.StreamRespons
     handoff_id = int(request.match_info["id"])
     desk = request.app[desk_key]
     row, _, _ = await _load(request, handoff_id)
+    if row.status == "waiting":
+        return await _detail(request, session, error=CLAIM_FIRST, status=403)
+    if row.status == "claimed" and row.claimed_by != session.username:
+        return await _detail(
+            request, session, error=NOT_YOURS.format(name=row.claimed_by), status=403
+        )
     if row.status in handoff.OPEN_STATUSES:
         await desk.send(handoff_id, handoff.HANDED_BACK, author="bot")
         await desk.close(handoff_id, "volunteer")
     raise web.HTTPFound("/admin/handoffs")
+
+
+@require("admin")
+async def take_over(request: web.Request, session: Session) -> web.StreamResponse:
+    """An admin takes a claimed conversation from its volunteer (e.g. who left their shift);
+    the audit log keeps that it happened."""
+    handoff_id = int(request.match_info["id"])
+    if not await request.app[desk_key].take_over(handoff_id, session.username):
+        return await _detail(request, session, error="Cuộc trò chuyện không còn mở.")
+    raise web.HTTPFound(f"/admin/handoffs/{handoff_id}")
 
 
 def setup(admin_app: web.Application) -> None:
@@ -202,6 +232,7 @@ def setup(admin_app: web.Application) -> None:
     admin_app.router.add_post(r"/handoffs/{id:\d+}/claim", claim)
     admin_app.router.add_post(r"/handoffs/{id:\d+}/reply", reply)
     admin_app.router.add_post(r"/handoffs/{id:\d+}/close", hand_back)
+    admin_app.router.add_post(r"/handoffs/{id:\d+}/takeover", take_over)
 
 
 PAGES = FeaturePages(setup, desk_key)

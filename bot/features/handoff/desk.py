@@ -23,7 +23,7 @@ from bot.channels.windows import window_state
 from bot.conversation.citizens import Citizen
 from bot.core.privacy import mask_text
 from bot.core.replies import Reply
-from bot.db.models import handoff_messages, handoffs, outbox, recipients
+from bot.db.models import audit_log, handoff_messages, handoffs, outbox, recipients
 from bot.features.base import Desk
 from bot.nlu.text import folded_words
 from bot.pipeline.inbox import encode_body
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 OPEN_STATUSES = ("waiting", "claimed")
 # The outbox kind of what a handoff sends: volunteer replies and the desk's own notices.
 OUTBOX_KIND = "handoff"
+# The audit log's action when an admin takes a handoff from the volunteer who claimed it.
+TAKEOVER_ACTION = "handoff_takeover"
 END_PAYLOAD = "/handoff_end"
 END_WORDS = frozenset(
     {"quay lai tro ly", "quay lai bot", "gap tro ly", "ket thuc ho tro", "tro ve tro ly",
@@ -191,6 +193,35 @@ class HandoffDesk(Desk):
         if await self._writer.write(work) != 1:
             return False
         await self.send(handoff_id, CLAIMED.format(name=volunteer), author="bot")
+        return True
+
+    async def take_over(self, handoff_id: int, admin: str) -> bool:
+        """An admin takes an open handoff from whoever claimed it; recorded in the audit log."""
+        now = self._clock()
+
+        def work(conn: Connection) -> Any | None:
+            row = conn.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
+            if row is None or row.status not in OPEN_STATUSES:
+                return None
+            conn.execute(
+                update(handoffs)
+                .where(handoffs.c.id == handoff_id)
+                .values(status="claimed", claimed_by=admin, claimed_at=now)
+            )
+            if row.status == "claimed" and row.claimed_by != admin:
+                conn.execute(
+                    audit_log.insert().values(
+                        created_at=now, action=TAKEOVER_ACTION, channel=row.channel, rows=1
+                    )
+                )
+            return row
+
+        row = await self._writer.write(work)
+        if row is None:
+            return False
+        if row.claimed_by != admin:
+            log.info("handoff %d taken over by an admin", handoff_id)
+            await self.send(handoff_id, CLAIMED.format(name=admin), author="bot")
         return True
 
     async def send(self, handoff_id: int, text: str, *, author: str, volunteer: str | None = None,

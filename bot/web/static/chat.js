@@ -1,24 +1,74 @@
-// Web chat client: no framework, no CDN. Talks to POST /webhooks/web.
+// Web chat client: no framework, no CDN, no inline code. Talks to POST /webhooks/web.
+// The conversation's id comes from the server (/webhooks/web/session) and is kept for this tab
+// only (sessionStorage): on a shared computer the next person starts a new conversation.
 (function () {
   "use strict";
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
   var input = document.getElementById("input");
   var send = document.getElementById("send");
+  var restart = document.getElementById("restart");
 
-  function senderId() {
-    var key = "khdx.sender";
-    var id = null;
-    try { id = window.localStorage.getItem(key); } catch (e) { /* private mode */ }
-    if (!id) {
-      var bytes = new Uint8Array(12);
-      (window.crypto || window.msCrypto).getRandomValues(bytes);
-      id = "w" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-      try { window.localStorage.setItem(key, id); } catch (e) { /* keep it for this page only */ }
-    }
-    return id;
+  var KEY = "khdx.sender";
+  var idleMs = 30 * 60 * 1000;
+  var lastActivity = Date.now();
+  // Bumped by "Cuộc trò chuyện mới": answers to the old conversation still on the way are dropped.
+  var generation = 0;
+
+  var memory = null;  // when storage is refused (private mode): this page only
+  function stored() {
+    try { return window.sessionStorage.getItem(KEY) || memory; } catch (e) { return memory; }
   }
-  var sender = senderId();
+  function store(id) {
+    memory = id;
+    try {
+      if (id) { window.sessionStorage.setItem(KEY, id); } else { window.sessionStorage.removeItem(KEY); }
+    } catch (e) { /* kept in memory */ }
+  }
+  try { window.localStorage.removeItem(KEY); } catch (e) { /* ids were kept there before */ }
+
+  function postJson(url, body) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body || {})
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (json) {
+        return { status: res.status, ok: res.ok, body: json };
+      });
+    });
+  }
+
+  // The id of this conversation, asked of the server the first time.
+  function sender(gen) {
+    var id = stored();
+    if (id) return Promise.resolve(id);
+    return postJson("/webhooks/web/session").then(function (r) {
+      if (!r.ok || !r.body.sender) throw r;
+      if (r.body.idle_s) idleMs = r.body.idle_s * 1000;
+      if (gen === generation) store(r.body.sender);
+      return r.body.sender;
+    });
+  }
+
+  // Post with this conversation's id; an id the server no longer accepts (idle too long) is
+  // replaced once, without bothering the citizen.
+  function postAs(url, fields, retried) {
+    var gen = generation;
+    return sender(gen).then(function (id) {
+      var body = { sender: id };
+      Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
+      return postJson(url, body);
+    }).then(function (r) {
+      if (gen !== generation) return { stale: true };
+      if (r.status === 401 && !retried) {
+        store(null);
+        return postAs(url, fields, true);
+      }
+      if (r.ok && r.body.sender) store(r.body.sender);
+      return r;
+    });
+  }
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
@@ -72,39 +122,59 @@
     }
   }
   function poll() {
-    fetch("/webhooks/web/poll", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender })
-    }).then(function (res) { return res.ok ? res.json() : null; }).then(function (body) {
-      if (!body) return;
-      show(body.replies);
-      watch(body.handoff);
+    var id = stored();
+    if (!id) { watch(false); return; }
+    var gen = generation;
+    postJson("/webhooks/web/poll", { sender: id }).then(function (r) {
+      if (gen !== generation) return;
+      if (r.status === 401) { watch(false); return; }
+      if (!r.ok) return;  // try again at the next tick
+      if (r.body.sender) store(r.body.sender);
+      if (r.body.replies && r.body.replies.length) lastActivity = Date.now();
+      show(r.body.replies);
+      watch(r.body.handoff);
     }).catch(function () { /* try again at the next tick */ });
   }
 
   function ask(message, shown) {
+    lastActivity = Date.now();
     bubble(shown || message, "user");
     var typing = bubble("Đang trả lời…", "bot", "msg--typing");
     setBusy(true);
-    fetch("/webhooks/web", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender, message: message })
-    }).then(function (res) {
-      return res.json().then(function (body) { return { ok: res.ok, body: body }; });
-    }).then(function (r) {
+    postAs("/webhooks/web", { message: message }).then(function (r) {
       typing.remove();
+      if (r.stale) return;
       if (!r.ok) {
         bubble(r.body && r.body.error ? r.body.error : "Có lỗi xảy ra, bạn thử lại nhé.", "bot");
         return;
       }
       show(r.body.replies);
       watch(r.body.handoff);
-    }).catch(function () {
+    }).catch(function (r) {
       typing.remove();
-      bubble("Không kết nối được máy chủ. Bạn kiểm tra mạng rồi thử lại nhé.", "bot");
+      var text = r && r.body && r.body.error;
+      bubble(text || "Không kết nối được máy chủ. Bạn kiểm tra mạng rồi thử lại nhé.", "bot");
     }).then(function () { setBusy(false); });
+  }
+
+  function greet() {
+    bubble("Xin chào! Mình là trợ lý chuyển đổi số của tỉnh Khánh Hòa. Bạn muốn hỏi gì?", "bot");
+    buttonsRow([
+      { title: "Chuyển đổi số là gì?", payload: "/dx_what_is" },
+      { title: "Đăng ký VNeID mức 2", payload: "/vneid_level2" },
+      { title: "Nhận biết lừa đảo", payload: "/scam_general" }
+    ]);
+  }
+
+  // Forget this conversation on this computer: the next message starts a new one.
+  function startOver() {
+    generation += 1;
+    watch(false);
+    store(null);
+    log.textContent = "";
+    input.value = "";
+    lastActivity = Date.now();
+    greet();
   }
 
   form.addEventListener("submit", function (event) {
@@ -114,11 +184,11 @@
     input.value = "";
     ask(text);
   });
+  restart.addEventListener("click", startOver);
+  // Left idle (the citizen walked away): clear the screen as the server forgets the id.
+  setInterval(function () {
+    if (stored() && !polling && Date.now() - lastActivity > idleMs) startOver();
+  }, 30000);
 
-  bubble("Xin chào! Mình là trợ lý chuyển đổi số của tỉnh Khánh Hòa. Bạn muốn hỏi gì?", "bot");
-  buttonsRow([
-    { title: "Chuyển đổi số là gì?", payload: "/dx_what_is" },
-    { title: "Đăng ký VNeID mức 2", payload: "/vneid_level2" },
-    { title: "Nhận biết lừa đảo", payload: "/scam_general" }
-  ]);
+  greet();
 })();

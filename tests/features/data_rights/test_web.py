@@ -17,6 +17,7 @@ from bot.runtime.app import create_app
 from bot.settings import Settings
 from bot.web.edge import ref_for
 from tests.conftest import ClientFactory
+from tests.fakes.channels import web_sender
 
 
 def db_path(settings: Settings) -> Path:
@@ -29,7 +30,9 @@ def count(db: Path, sql: str) -> int:
 
 
 async def say(client: TestClient, text: str, sender: str = "browser-erase") -> str:
-    resp = await client.post("/webhooks/web", json={"sender": sender, "message": text})
+    resp = await client.post(
+        "/webhooks/web", json={"sender": web_sender(client.app, sender), "message": text}
+    )
     assert resp.status == 200
     return "\n".join(r["text"] for r in (await resp.json())["replies"])
 

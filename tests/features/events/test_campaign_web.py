@@ -9,10 +9,13 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from bot.web import keys
+from tests.fakes.channels import web_sender
 
 
 async def say(client: TestClient, message: str, sender: str = "web-campaign") -> str:
-    resp = await client.post("/webhooks/web", json={"sender": sender, "message": message})
+    resp = await client.post(
+        "/webhooks/web", json={"sender": web_sender(client.app, sender), "message": message}
+    )
     assert resp.status == 200
     replies: list[dict[str, Any]] = (await resp.json())["replies"]
     return "\n".join(r["text"] for r in replies)

@@ -10,7 +10,14 @@ from datetime import datetime, timedelta, timezone
 
 from bot.web import keys
 from bot.web.edge import ref_for
-from tests.fakes.channels import PAGE_ID, Channels, fb_text, login_volunteer, zalo_event
+from tests.fakes.channels import (
+    PAGE_ID,
+    Channels,
+    fb_text,
+    login_volunteer,
+    web_sender,
+    zalo_event,
+)
 
 
 async def test_volunteer_claims_replies_and_hands_back_on_messenger(channels: Channels) -> None:
@@ -128,9 +135,10 @@ async def test_two_fallbacks_in_a_row_hand_over_and_unclaimed_ones_get_an_apolog
 async def test_web_chat_citizen_gets_the_volunteer_reply_by_polling(channels: Channels) -> None:
     client = channels.client
     channels.consented("web", "web-handoff")
+    sender = web_sender(client.app, "web-handoff")
 
     async def say(text: str) -> dict:
-        resp = await client.post("/webhooks/web", json={"sender": "web-handoff", "message": text})
+        resp = await client.post("/webhooks/web", json={"sender": sender, "message": text})
         return await resp.json()
 
     opened = await say("toi muon gap nguoi that")
@@ -143,8 +151,8 @@ async def test_web_chat_citizen_gets_the_volunteer_reply_by_polling(channels: Ch
     await client.post(
         f"/admin/handoffs/{handoff_id}/reply", data={"csrf": csrf, "text": "Mình nghe đây bạn."}
     )
-    poll = await (await client.post("/webhooks/web/poll", json={"sender": "web-handoff"})).json()
+    poll = await (await client.post("/webhooks/web/poll", json={"sender": sender})).json()
     assert [r["text"] for r in poll["replies"]][-1] == "Mình nghe đây bạn."
     assert poll["handoff"] is True
-    again = await (await client.post("/webhooks/web/poll", json={"sender": "web-handoff"})).json()
+    again = await (await client.post("/webhooks/web/poll", json={"sender": sender})).json()
     assert again["replies"] == []  # handed over once

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import time
 from datetime import datetime, timedelta, timezone
 
 from bot.web import keys
@@ -119,7 +120,7 @@ async def test_a_returning_citizen_who_follows_the_oa_is_offered_the_newsletter(
         "follower": {"id": user},
         "event_name": "follow",
         "source": "oa_profile",
-        "timestamp": "1718000006000",
+        "timestamp": str(int(time.time() * 1000)),
     }
     assert (await channels.post_zalo(follow)).status == 200
     sent = await channels.zalo.wait_for(channels.zalo.SEND, 3)

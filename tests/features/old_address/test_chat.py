@@ -14,13 +14,16 @@ from aiohttp.test_utils import TestClient
 from bot.core.communes import OLD_TO_NEW_CSV
 from bot.nlu.text import fold
 from bot.settings import Settings
+from tests.fakes.channels import web_sender
 
 # Every sixth row of the table: units of both former provinces, the same ones every run.
 STEP = 6
 
 
 async def ask(client: TestClient, message: str, sender: str) -> list[dict[str, Any]]:
-    resp = await client.post("/webhooks/web", json={"sender": sender, "message": message})
+    resp = await client.post(
+        "/webhooks/web", json={"sender": web_sender(client.app, sender), "message": message}
+    )
     assert resp.status == 200, await resp.text()
     return list((await resp.json())["replies"])
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from tests.fakes.channels import web_sender
+
 SCAM = (
     "tin nay co phai lua dao khong: [VNeID] Tai khoan dinh danh cua ban se bi khoa trong 24h. "
     "Vui long cap nhat tai https://vneid-capnhat.xyz"
@@ -13,7 +15,9 @@ SCAM = (
 
 
 async def ask(client: TestClient, message: str, sender: str = "scam-user") -> list[dict[str, Any]]:
-    resp = await client.post("/webhooks/web", json={"sender": sender, "message": message})
+    resp = await client.post(
+        "/webhooks/web", json={"sender": web_sender(client.app, sender), "message": message}
+    )
     assert resp.status == 200
     return list((await resp.json())["replies"])
 
