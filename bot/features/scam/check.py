@@ -35,13 +35,10 @@ SIGNALS = (
         "đòi mã OTP, mật khẩu hoặc mã xác thực",
         4,
         (
-            r"\botp\b",
-            r"ma xac (?:thuc|nhan|minh)",
-            r"mat khau",
-            r"\bcvv\b",
-            r"ma pin",
-            r"(?:doc|gui|cung cap|dua|nhap|bao) (?:lai )?(?:cho \w+ )?ma\b",
-            r"\bpasscode\b",
+            r"(?:doc|gui|cung cap|dua|nhap|bao|cho|xin|doi|hoi|lay|dien) (?:lai )?(?:cho \w+ )?"
+            r"(?:(?:ca|so|the|va) )?(?:ma|otp|mat khau|cvv|passcode|pin)\b",
+            r"(?:otp|mat khau|cvv|ma pin) (?:\w+ ){0,3}(?:cho (?:nhan vien|toi|chung toi|ben)|de "
+            r"(?:xac|hoan|huy|nhan|mo|kich))",
         ),
     ),
     Signal(
@@ -54,12 +51,22 @@ SIGNALS = (
             r"chuyen (?:khoan|tien|toan bo tien) (?:\w+ ){0,3}(?:vao|qua|toi|cho toi|den) "
             r"(?:so |tai khoan|stk|tk|link|vi)",
             r"chuyen (?:khoan|tien) (?:giup|ngay|truoc|gap)",
+            r"chuyen gap",
             r"nop (?:phi|tien|thue)",
-            r"phi (?:xu ly|ho so|kich hoat|thu tuc|van chuyen)",
+            r"dong (?:phi|tien) (?:\w+ ){0,3}(?:truoc|moi|de)",
+            r"phai dong phi",
+            r"phi (?:xu ly|ho so|kich hoat|thu tuc|van chuyen|ship|bao hiem khoan vay|giai ngan|"
+            r"dich vu truoc|nhan thuong|mo khoa)",
+            # A call or message told in the citizen's words: "bảo tôi chuyển tiền".
+            r"(?:bao|bat|doi|keu|nho|muon|xin|huong dan) (?:\w+ ){0,3}(?:chuyen|nop|dong|gui|nap) "
+            r"(?:\w+ ){0,2}(?:tien|khoan|phi|\d)",
+            r"(?:muon|vay) (?:tien|\d+ ?(?:k|tr|trieu)) (?:\w+ ){0,2}gap",
             r"dat coc",
             r"nap (?:tien|\d)",
             r"(?:chuyen|gui|nop) (?:truoc|them) (?:\w+ ){0,3}tien",
-            r"(?:so tai khoan|\bstk|\btk) (?:\w+ )?\d{6,}",
+            r"(?:chuyen|gui|nop|nap)[^.!?]{0,40}(?:so tai khoan|\bstk|\btk) (?:\w+ )?\d{6,}",
+            r"(?:so tai khoan|\bstk|\btk) (?:\w+ )?\d{6,}[^.!?]{0,40}(?:chuyen|nop|nap)\b",
+            r"(?:stk|tai khoan) (?:cua )?nguoi (?:khac|la)",
             r"tai khoan (?:an toan|tam giu)",
             r"thanh toan (?:ngay|phi)",
         ),
@@ -75,8 +82,8 @@ SIGNALS = (
             r"\b24h\b",
             r"(?:bi|se bi|se) khoa",
             r"tam khoa",
-            r"cat dien",
-            r"ngung cap dien",
+            r"(?:se|bi|phai) (?:\w+ ){0,2}(?:cat dien|ngung cap dien)",
+            r"cat dien (?:ngay|trong|neu|hom nay|sau)",
             r"truy to",
             r"bat giam",
             r"lenh bat",
@@ -116,6 +123,19 @@ SIGNALS = (
         ),
     ),
     Signal(
+        "người lạ tự xưng là cơ quan, luật sư hay người thân (số mới) để làm việc qua mạng",
+        2,
+        (
+            r"(?:xung|xung la|tu xung|gia danh|mao danh|gia lam|noi la|tu nhan la|nhan la) "
+            r"(?:\w+ ){0,2}(?:cong an|can bo|vien kiem sat|toa an|nhan vien|luat su|ngan hang|"
+            r"dien luc|co quan|shipper)",
+            r"\bso (?:dien thoai |zalo )?moi\b",
+            r"(?:dien thoai|may|sim) (?:\w+ )?(?:bi )?(?:hong|mat)\b",
+            r"goi video (?:\w+ ){0,6}(?:giong|mat)",
+            r"van phong luat|luat su (?:\w+ ){0,6}lay lai",
+        ),
+    ),
+    Signal(
         "yêu cầu cài ứng dụng hoặc bấm vào đường link",
         2,
         (
@@ -126,6 +146,8 @@ SIGNALS = (
             r"click",
             r"nhan vao (?:link|duong)",
             r"cap nhat (?:sinh trac|thong tin|du lieu)",
+            r"sinh trac hoc (?:\w+ ){0,6}(?:link|duong dan|qua)",
+            r"ket ban zalo",
             r"xac thuc (?:lai )?(?:tai khoan|thong tin)",
         ),
     ),
@@ -144,7 +166,12 @@ SIGNALS = (
             r"dau tu",
             r"nhan (?:ngay )?\d+[.,]?\d*\s?(?:k|trieu|tr|000)",
             r"ho tro \d+",
-            r"lay lai tien",
+            r"lay lai (?:\w+ )?tien",
+            r"hoc bong",
+            r"\bhoan (?:thue|tien|phi)",
+            r"giai ngan",
+            r"lai \d+ ?%",
+            r"tien ao",
             r"thu hoi tien",
             r"tra cong",
             r"lam (?:viec )?tai nha",
@@ -184,6 +211,8 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     phone_only: bool = False
+    # An OTP or balance notice of the kind banks send: fine, as long as the code stays private.
+    notice: bool = False
 
 
 def _domain(url: str) -> str:
@@ -236,8 +265,31 @@ def _url_reasons(url: str) -> tuple[list[str], int]:
 # Warnings quote the very requests scammers make ("ngân hàng không bao giờ yêu cầu OTP"): a
 # negated request is not a request.
 _NEGATED = re.compile(
-    r"khong (?:bao gio |he |duoc )?(?:yeu cau|doi|hoi|xin|lam viec|goi dien|nhan tin|chuyen)"
+    r"khong (?:bao gio |he |duoc )?(?:yeu cau|doi|hoi|xin|lam viec|goi dien|nhan tin|chuyen|"
+    r"chia se|cung cap|tiet lo|dua|doc|gui)"
     r"[^.!?\n]*"
+)
+
+
+# A bank's own messages: a one-time code, or a balance change.
+_NOTICE = re.compile(
+    r"(?:otp|ma (?:xac thuc|xac nhan|giao dich))(?: \w+){0,5} (?:la )?\d{4,8}\b|"
+    r"so du\b|(?:\+|-)\s?\d{1,3}(?:[.,]\d{3})+ ?(?:vnd|d\b)"
+)
+
+
+# "What should I do when...": a question about scams, not a message to rate.
+_HOW_QUESTION = re.compile(
+    r"\b(?:thi )?(?:xu ly|lam sao|lam gi|phai lam|the nao|nhu the nao|ntn|nhan biet|bao cao|"
+    r"to giac|trinh bao)\b(?:\s+(?:a|ah|vay|nhi|ha|ad))*\s*[?.!]*\s*$"
+)
+
+
+# Something that happened to the citizen ("tôi nhận được...", "có người gọi..."): rated even when
+# it ends with "phải làm sao".
+_PERSONAL = re.compile(
+    r"\b(?:toi|minh|em|nha toi|me toi|bo toi|con toi|vua|hom qua|hom nay|nhan duoc|nhan dc|"
+    r"co nguoi|co ai|ai do|dang)\b"
 )
 
 
@@ -246,6 +298,8 @@ def check(text: str) -> Verdict:
     folded = _NEGATED.sub(" ", folded_words(text))
     if _PHONE_ONLY.match(text.strip()):
         return Verdict(Risk.LOW, 0, phone_only=True)
+    if _HOW_QUESTION.search(folded) and not _PERSONAL.search(folded) and not URL.search(text):
+        return Verdict(Risk.LOW, 0)
     reasons, score, links = _link_reasons(text)
     for signal in SIGNALS:
         if any(re.search(p, folded) for p in signal.patterns):
@@ -257,11 +311,22 @@ def check(text: str) -> Verdict:
         reasons.remove(authority)
         score = 0
     risk = Risk.LIKELY_SCAM if score >= 5 else Risk.SUSPICIOUS if score >= 2 else Risk.LOW
-    return Verdict(risk, score, reasons, links)
+    notice = risk is Risk.LOW and bool(_NOTICE.search(folded_words(text)))
+    return Verdict(risk, score, reasons, links, notice=notice)
 
 
 # Phrases with which citizens ask for a check ("tin nay co phai lua dao khong").
 ASK = re.compile(
     r"(?:co phai|la|co bi|phai) (?:lua dao|lua|scam)|lua dao (?:khong|ko|k|hong|ha|a)\b|"
-    r"kiem tra (?:giup|ho|tin|link|so)|(?:tin|link|so|trang) (?:nay|do) (?:co )?(?:an toan|that)"
+    r"kiem tra (?:giup|ho|tin|link|so)|(?:tin|link|so|trang) (?:nay|do) (?:co )?(?:an toan|that)|"
+    r"co (?:nen )?(?:tin|lam theo) (?:duoc )?(?:khong|ko|k)\b|co that (?:khong|ko|k)\b|"
+    r"co sao (?:khong|ko|k)\b|co dang tin|co nen (?:chuyen|bam|cai|nghe)"
+)
+# A call, message or offer told in the citizen's own words ("có người gọi xưng...").
+DESCRIBED = re.compile(
+    r"(?:co nguoi|co ai|ai do|mot nguoi|nguoi la|so la|ben do|ho) (?:\w+ ){0,4}"
+    r"(?:goi|nhan|nhan tin|moi|xung|bao|noi)\b|"
+    r"(?:nhan duoc|nhan dc|vua nhan|bi goi) (?:\w+ ){0,3}(?:tin nhan|cuoc goi|sms|email|thu|link|"
+    r"loi moi)|(?:duoc|dc) (?:\w+ ){0,3}moi (?:lam|vao|tham gia|dau tu)|"
+    r"\b(?:goi|nhan|nhan tin|gui) (?:\w+ ){0,4}(?:xung|bao|noi|doi|nho|muon|bat|yeu cau)\b"
 )

@@ -7,7 +7,7 @@ import re
 from bot.conversation.citizens import Citizen, CitizenRegistry
 from bot.core.replies import Reply
 from bot.features.scam import reply
-from bot.features.scam.check import ASK, URL, Risk, check
+from bot.features.scam.check import ASK, DESCRIBED, URL, Risk, check
 from bot.nlu.text import folded_words
 
 CHECK_PAYLOAD = "/scam_check"
@@ -37,6 +37,11 @@ async def handle(
             return _verdict(text)
         await registry.update(citizen, awaiting=AWAITING)
         return reply.ask(), "scam_check_ask"
+    if DESCRIBED.search(folded):
+        # A description the check finds nothing in goes on to the topic's answer.
+        verdict = check(text)
+        if verdict.risk is not Risk.LOW:
+            return reply.answer(verdict), f"scam_check_{verdict.risk.value}"
     return None
 
 

@@ -38,6 +38,8 @@ def answer(verdict: Verdict) -> list[Reply]:
     source = f"Nguồn: {t['source']}"
     if verdict.phone_only:
         return [Reply(t["phone_only"]), Reply(f"{t['report']}\n{source}")]
+    if verdict.notice:
+        return [Reply(f"{t['notice']}\n{source}")]
     risk = verdict.risk.value
     lines = [t["verdict"][risk]]
     lines += [f"• {reason}" for reason in verdict.reasons[:MAX_REASONS]]

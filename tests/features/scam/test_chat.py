@@ -58,3 +58,47 @@ async def test_a_harmless_message_is_rated_low_and_a_question_gets_the_usual_ans
     assert "chưa thấy dấu hiệu lừa đảo rõ ràng" in low
     usual = text_of(await ask(client, "lam sao nhan biet lua dao qua mang", sender="h2"))
     assert "LỪA ĐẢO" not in usual and "ĐÁNG NGỜ" not in usual
+
+
+async def test_scams_told_in_words_get_the_warning(client: TestClient) -> None:
+    police = text_of(
+        await ask(
+            client,
+            "có người gọi xưng là công an bảo tôi chuyển tiền, có phải lừa đảo không",
+            sender="w1",
+        )
+    )
+    assert "RẤT CÓ THỂ LÀ LỪA ĐẢO" in police
+    assert "chưa thấy dấu hiệu" not in police
+    prize = text_of(
+        await ask(
+            client,
+            "Nhận được tin nhắn trúng thưởng xe máy, bấm link để nhận, có nên tin không?",
+            sender="w2",
+        )
+    )
+    assert "LỪA ĐẢO" in prize or "ĐÁNG NGỜ" in prize
+    relative = text_of(
+        await ask(
+            client,
+            "con trai tôi nhắn bằng số mới nói điện thoại hỏng, nhờ mẹ chuyển gấp 5 triệu",
+            sender="w3",
+        )
+    )
+    assert "LỪA ĐẢO" in relative or "ĐÁNG NGỜ" in relative
+
+
+async def test_a_genuine_otp_sms_is_a_normal_notice_and_the_code_stays_private(
+    client: TestClient,
+) -> None:
+    answer = text_of(
+        await ask(
+            client,
+            "tin nay co phai lua dao khong: Ma OTP cua Quy khach la 482913. Khong chia se ma "
+            "nay voi bat ky ai.",
+            sender="otp",
+        )
+    )
+    assert "thông báo bình thường" in answer
+    assert "không bao giờ đọc hay gửi mã" in answer
+    assert "LỪA ĐẢO" not in answer and "ĐÁNG NGỜ" not in answer

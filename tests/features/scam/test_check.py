@@ -5,21 +5,34 @@ from __future__ import annotations
 import pytest
 
 from bot.features.scam.check import Risk, check
-from bot.features.scam.evaluation import evaluate, load
+from bot.features.scam.evaluation import DEVELOPMENT, TEST, evaluate, load
+
+TEST_PRECISION = 0.85  # measured once on 2026-11-30: 0.89
+TEST_RECALL = 0.88  # measured: 0.92
 
 
-def test_the_example_table_is_big_enough_and_balanced() -> None:
-    rows = load()
-    assert len(rows) >= 40
-    labels = [label for _, label, _ in rows]
-    assert labels.count("scam") >= 20 and labels.count("harmless") >= 20
+def test_the_labelled_sets_are_big_enough_and_balanced() -> None:
+    development, test = load(DEVELOPMENT), load(TEST)
+    assert len(development) + len(test) >= 150
+    for rows in (development, test):
+        labels = [row.label for row in rows]
+        assert labels.count("scam") >= 30 and labels.count("harmless") >= 30
+    kinds = {row.kind for row in test}
+    assert kinds == {"paste", "description", "link", "question"}
 
 
-def test_precision_and_recall_on_the_examples() -> None:
-    scores, mistakes = evaluate()
+def test_precision_and_recall_on_the_development_set() -> None:
+    scores, mistakes = evaluate(DEVELOPMENT)
     overall = scores["all"]
-    assert overall.precision >= 0.9, mistakes
-    assert overall.recall >= 0.9, mistakes
+    assert overall.precision >= 0.95, mistakes
+    assert overall.recall >= 0.95, mistakes
+
+
+def test_precision_and_recall_on_the_frozen_test_part() -> None:
+    # Thresholds sit below the figures measured once (README, "Measured figures").
+    overall = evaluate(TEST)[0]["all"]
+    assert overall.precision >= TEST_PRECISION
+    assert overall.recall >= TEST_RECALL
 
 
 @pytest.mark.parametrize(
