@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.models import admin_users
 from bot.db.writer import BatchWriter
 
+USERNAME_MAX = 64  # admin_users.username
 ROLES = ("admin", "volunteer")
 COOKIE = "khdx_admin"
 SESSION_SECONDS = 8 * 3600
@@ -88,7 +89,9 @@ async def check_password(password: str, stored: str | None) -> bool:
     so that an unknown name takes as long as a known one."""
     loop = asyncio.get_running_loop()
     if stored is None:
-        await loop.run_in_executor(_HASHER, verify_password, password, _dummy_hash())
+        # Made on the worker thread too: the first one costs a hash, never the event loop's.
+        dummy = await loop.run_in_executor(_HASHER, _dummy_hash)
+        await loop.run_in_executor(_HASHER, verify_password, password, dummy)
         return False
     return await loop.run_in_executor(_HASHER, verify_password, password, stored)
 
@@ -163,7 +166,7 @@ async def create_user(
     if role not in ROLES:
         raise AuthError(f"vai trò phải là {' hoặc '.join(ROLES)}")
     name = username.strip().lower()
-    if not name or len(name) > 64:
+    if not name or len(name) > USERNAME_MAX:
         raise AuthError("tên đăng nhập không hợp lệ")
     password_hash = hash_password(password)
 

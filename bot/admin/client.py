@@ -5,12 +5,23 @@ Without a trusted proxy the header is ignored: anyone can write it."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Sequence
 from functools import lru_cache
 
 from aiohttp import web
 
+log = logging.getLogger(__name__)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=1)
+def _warn_untrusted_proxy() -> None:
+    # Once: behind a proxy every citizen and admin would share its address and its limits.
+    log.warning(
+        "requests carry X-Forwarded-For but TRUSTED_PROXIES is unset: every client counts as "
+        "the proxy's address for the login and web chat limits"
+    )
 
 
 @lru_cache(maxsize=8)
@@ -29,6 +40,8 @@ def _trusted(address: str, networks: Sequence[Network]) -> bool:
 def client_address(request: web.Request, trusted: tuple[str, ...]) -> str:
     peer = request.remote or "?"
     networks = _networks(trusted)
+    if not networks and "X-Forwarded-For" in request.headers:
+        _warn_untrusted_proxy()
     if not networks or not _trusted(peer, networks):
         return peer
     hops = [h.strip() for h in ",".join(request.headers.getall("X-Forwarded-For", [])).split(",")]

@@ -2,8 +2,9 @@
 formula: every exporter writes its cells through `cell_value`.
 
 A text that a spreadsheet would read as a formula (starting with = + - @, a tab or a carriage
-return, possibly after spaces) gets a leading apostrophe, which Excel and LibreOffice show as
-text; in a workbook it is also written as a string cell, never a formula.
+return, possibly after spaces) gets a leading apostrophe in a CSV, which Excel and LibreOffice
+read as text; in a workbook every text is a string cell, never a formula, shown as written
+(a risky one marked "quote prefix", so that editing the cell keeps it text).
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def risky(text: str) -> bool:
+    """Whether a spreadsheet would read `text` as a formula."""
+    return text.startswith(_FORMULA_START) or text.lstrip(" ").startswith(_FORMULA_START)
+
+
 def cell_value(value: Any) -> Any:
-    """`value` as it may be written to a cell: numbers as they are, risky text quoted."""
-    if not isinstance(value, str):
-        return value
-    if value.startswith(_FORMULA_START) or value.lstrip(" ").startswith(_FORMULA_START):
+    """`value` as it may be written to a CSV cell: numbers as they are, risky text quoted."""
+    if isinstance(value, str) and risky(value):
         return "'" + value
     return value
 
@@ -48,10 +52,12 @@ def xlsx_bytes(sheets: dict[str, list[list[Any]]], widths: Sequence[float] = ())
         sheet = workbook.create_sheet(title)
         for r, row in enumerate(table, start=1):
             for c, value in enumerate(row, start=1):
-                cell = sheet.cell(row=r, column=c, value=cell_value(value))
-                if isinstance(value, str):
-                    # openpyxl reads any text starting with "=" as a formula otherwise.
+                text = isinstance(value, str)
+                cell = sheet.cell(row=r, column=c, value=value if text else cell_value(value))
+                if text:
+                    # openpyxl takes any text starting with "=" for a formula otherwise.
                     cell.data_type = TYPE_STRING
+                    cell.quotePrefix = risky(value)
                 if r == 1:
                     cell.font = Font(bold=True)
         for column, width in zip("ABCDEFGH", widths, strict=False):

@@ -57,6 +57,12 @@ class FailureLog:
     def forget(self, key: Hashable) -> None:
         self._times.pop(key, None)
 
+    def withdraw(self, key: Hashable, when: float) -> None:
+        """Take back one failure recorded at `when` (the attempt succeeded after all)."""
+        times = self._times.get(key)
+        if times is not None and when in times:
+            times.remove(when)
+
     def __len__(self) -> int:
         return len(self._times)
 
@@ -92,5 +98,10 @@ class LoginLimiter:
         self._addresses.add(address, now)
         self._accounts.add(name, now)
 
-    def succeeded(self, address: str, username: str) -> None:
-        self._pairs.forget((address, username.strip().lower()))
+    def succeeded(self, address: str, username: str, attempted: float) -> None:
+        """The attempt recorded at `attempted` (as a failure, before the password was checked,
+        so that parallel guesses count) succeeded: it is withdrawn, and the pair forgiven."""
+        name = username.strip().lower()
+        self._pairs.forget((address, name))
+        self._addresses.withdraw(address, attempted)
+        self._accounts.withdraw(name, attempted)

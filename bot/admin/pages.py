@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot.admin.auth import (
     COOKIE,
     SESSION_SECONDS,
+    USERNAME_MAX,
     AuthError,
     Session,
     change_account,
@@ -38,6 +39,7 @@ from bot.admin.sessions import close_session, close_sessions_of, open_session
 from bot.admin.stats import Period, RangeError, Stats, compute
 from bot.core.vntime import local, local_day
 from bot.db.models import admin_users
+from bot.pipeline.ratelimit import address_key
 
 LOGIN_CSRF_COOKIE = "khdx_login_csrf"
 
@@ -70,19 +72,22 @@ async def login(request: web.Request) -> web.StreamResponse:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         return _login_form(request, "Phiên đăng nhập hết hạn, bạn thử lại nhé.", status=403)
-    username = str(form.get("username", "")).strip()
+    # No account name is longer: a longer one only fills the limiter's tables.
+    username = str(form.get("username", "")).strip()[:USERNAME_MAX]
     password = str(form.get("password", ""))
     services = request.app[services_key]
-    client = client_address(request, services.settings.trusted_proxies)
+    # An IPv6 client counts as its /64: rotating addresses inside it gains nothing.
+    client = address_key(client_address(request, services.settings.trusted_proxies))
     now = time.time()
     limiter = request.app[limiter_key]
     if limiter.blocked(client, username, now):
         return _login_form(request, "Sai quá nhiều lần. Bạn chờ 5 phút rồi thử lại.", status=429)
+    # Counted before the (slow) check: guesses sent in parallel cannot all pass `blocked`.
+    limiter.failed(client, username, now)
     user: Any = await find_user(services.engine, username)
     if not await check_password(password, user.password_hash if user else None):
-        limiter.failed(client, username, now)
         return _login_form(request, "Tên đăng nhập hoặc mật khẩu không đúng.", status=401)
-    limiter.succeeded(client, username)
+    limiter.succeeded(client, username, now)
     if needs_rehash(user.password_hash):
         await rehash(services.writer, user.id, password)
     session = new_session(user.id, user.username, user.role, now)

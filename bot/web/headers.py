@@ -19,6 +19,7 @@ _POLICY = (
 )
 # The web chat's page: the only one a portal may frame.
 CHAT_PAGE = "/"
+STATIC = "/static/"
 
 
 def _frame_ancestors(request: web.Request) -> str:
@@ -36,6 +37,9 @@ def _protect(request: web.Request, response: web.StreamResponse) -> None:
     headers.setdefault("Content-Security-Policy", f"{_POLICY}frame-ancestors {ancestors}")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.path.startswith(STATIC):
+        # Revalidated each time: a browser must not keep a chat.js older than the server's API.
+        headers.setdefault("Cache-Control", "no-cache")
     if ancestors == "'none'":
         headers.setdefault("X-Frame-Options", "DENY")
     elif ancestors == "'self'":

@@ -250,10 +250,7 @@ async def take_web_replies(app: web.Application, ref: str, now: datetime) -> lis
 
 
 def _webchat_key(settings: Settings) -> bytes:
-    try:
-        return resolve_secret(settings.webchat_key, settings.var_dir, "webchat.key", "WEBCHAT_KEY")
-    except FileExistsError:  # another worker created it a moment ago
-        return resolve_secret(settings.webchat_key, settings.var_dir, "webchat.key", "WEBCHAT_KEY")
+    return resolve_secret(settings.webchat_key, settings.var_dir, "webchat.key", "WEBCHAT_KEY")
 
 
 def setup(app: web.Application) -> None:

@@ -5,6 +5,7 @@ only from a trusted proxy; the scrypt cost is raised and old hashes still sign i
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import statistics
@@ -161,3 +162,22 @@ def test_the_failure_record_is_bounded_and_keeps_offenders() -> None:
         log.add(("10.0.0.1", f"junk{i}"), 1001.0)
     assert len(log) <= 100
     assert log.over(("203.0.113.7", "admin"), 1002.0)
+
+
+async def test_guesses_sent_in_parallel_are_counted_before_the_slow_check(
+    client: TestClient,
+) -> None:
+    statuses = await asyncio.gather(*(attempt(client, "admin", f"sai-{i}") for i in range(12)))
+    assert statuses.count(401) <= 5, statuses  # PAIR_MAX guesses, not 12
+    assert statuses.count(429) >= 7, statuses
+
+
+async def test_an_ipv6_client_rotating_addresses_in_its_64_counts_once(
+    behind_proxy: TestClient,
+) -> None:
+    statuses = [
+        await attempt(behind_proxy, "admin", "sai", forwarded_for=f"2001:db8:1:2::{i:x}")
+        for i in range(1, 26)
+    ]
+    assert statuses.count(401) <= 5, statuses  # the /64 is one address (PAIR_MAX)
+    assert statuses[-1] == 429

@@ -5,7 +5,6 @@ answered 503 on every retry of the platform, forever."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
@@ -21,37 +20,21 @@ from bot.db.writer import BatchWriter
 from bot.pipeline.inbox import dead_letter, store_events
 from bot.pipeline.intake import PostgresIntake
 from tests.fakes.channels import OA_ID, ZALO_APP_ID, fb_text, zalo_event
+from tests.fakes.postgres import fresh_databases, pg_up
 
-PG = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 ODD = ["\ud800", "\udfff\ud800", "\u0000"]
 
 
-def _pg_up() -> bool:
-    try:
-        engine = sa.create_engine(f"{PG}/postgres")
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _pg_up(), reason="needs PostgreSQL on 127.0.0.1:5432")
+pytestmark = pytest.mark.skipif(not pg_up(), reason="needs PostgreSQL on 127.0.0.1:5432")
 
 
 @pytest.fixture
 def database() -> Iterator[str]:
-    name = f"khdx_ch_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    upgrade(f"{PG}/{name}")
-    yield f"{PG}/{name}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_databases("khdx_ch") as make:
+        url = make()
+        upgrade(url)
+        yield url
 
 
 def ref(event: InboundEvent) -> str:

@@ -118,3 +118,15 @@ def test_mask_text_closes_the_gaps(raw: str, masked: str) -> None:
 )
 def test_ordinary_text_is_left_alone(ordinary: str) -> None:
     assert mask_text(ordinary) == ordinary
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mã xác thực giao dịch của bạn là 482913",
+        "Ma OTP cua Quy khach la 482913",
+        "Your OTP code for VCB Digibank is 482913",
+    ],
+)
+def test_a_bank_code_far_from_its_keyword_is_masked(text: str) -> None:
+    assert "482913" not in mask_text(text)

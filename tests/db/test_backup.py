@@ -5,6 +5,7 @@ mistake."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import stat
@@ -12,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -28,8 +28,8 @@ from bot.db.migrate import upgrade
 from bot.db.models import metadata
 from bot.settings import PROJECT_ROOT
 from tests.fakes.channels import Channels, fb_text, zalo_event
+from tests.fakes.postgres import fresh_databases
 
-PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 WHEN = datetime(2026, 11, 30, 8, 15, 30, 123456, tzinfo=timezone.utc)
 ODD_TEXT = "Khánh Hòa: 'nháy' \"kép\" \\ %s ; DROP TABLE x; -- 🙂\n\tdòng 2\u200b\u202e"
 
@@ -135,6 +135,12 @@ async def test_sqlite_backup_of_the_running_assistant_restores_every_row(
         assert resp.status == 200
     await channels.graph.wait_messages(3)
     await channels.zalo.wait_for(channels.zalo.SEND, 2)
+    # Running but idle: a reply settling between the backup and the comparison is no loss.
+    for _ in range(600):
+        busy = channels.count("outbox", "status IN ('pending', 'sending')")
+        if not busy and not channels.count("inbox", "status = 'pending'"):
+            break
+        await asyncio.sleep(0.05)
     live = sync_url(channels.settings.database_url)
     fill_every_table(live)
     assert channels.count("inbox") >= 5 and channels.count("messages") >= 5
@@ -216,23 +222,9 @@ def test_sqlite_restore_refuses_a_database_with_rows_unless_forced(tmp_path: Pat
 @pytest.fixture
 def fresh_database() -> Iterator[Any]:
     """A factory of fresh databases named khdx_bk_<random>, all dropped at the end."""
-    admin = sa.create_engine(
-        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-    )
-    made: list[str] = []
-
-    def make() -> str:
-        name = f"khdx_bk_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        made.append(name)
-        return f"{PG}/{name}"
-
-    yield make
-    with admin.connect() as conn:
-        for name in made:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_databases("khdx_bk") as make:
+        # The assistant's own driver, as DATABASE_URL names it.
+        yield lambda: make().replace("postgresql+psycopg2", "postgresql+asyncpg")
 
 
 def test_postgres_backup_restores_every_row_into_a_fresh_database(

@@ -27,8 +27,8 @@ from bot.settings import PROJECT_ROOT
 from bot.web.serving import descendants, kill_tree
 from tests.fakes.channels import APP_SECRET, PAGE_TOKEN, VERIFY_TOKEN, fb_text, free_port
 from tests.fakes.platforms import FakeGraph
+from tests.fakes.postgres import fresh_databases, pg_up
 
-PG = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 STOP_WAIT_S = 60  # SIGTERM, then this long before everything the test started is killed
 ANSWER_WITHIN_S = 60  # a webhook's answer, 200 or 503, on the slowest machine
 # Every `python -m bot run` a test started, with the marker in its environment that the
@@ -37,19 +37,8 @@ _started: list[tuple[subprocess.Popen[bytes], str]] = []
 TREE_MARKER = "KHDX_TEST_TREE"
 
 
-def _pg_up() -> bool:
-    try:
-        engine = sa.create_engine(f"{PG}/postgres")
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if _pg_up() and shutil.which("redis-server"):
+    if pg_up() and shutil.which("redis-server"):
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL and redis-server")
     for item in items:
@@ -60,14 +49,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def database() -> Iterator[str]:
     """A fresh database on the machine's PostgreSQL, as a SQLAlchemy URL (psycopg2)."""
-    name = f"khdx_mw_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield f"{PG}/{name}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_databases("khdx_mw") as make:
+        yield make()
 
 
 class Redis:

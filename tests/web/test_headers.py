@@ -76,6 +76,14 @@ async def test_every_response_has_the_security_headers(admin_client: TestClient)
             assert resp.headers["X-Frame-Options"] == "DENY", path
 
 
+async def test_the_chat_script_is_revalidated_so_a_deploy_reaches_every_browser(
+    admin_client: TestClient,
+) -> None:
+    resp = await admin_client.get("/static/chat.js")
+    assert resp.status == 200
+    assert resp.headers["Cache-Control"] == "no-cache"
+
+
 async def test_signed_in_pages_have_them_and_no_inline_code(admin_client: TestClient) -> None:
     await signed_in(admin_client)
     for path in (

@@ -210,8 +210,10 @@ async def hand_back(request: web.Request, session: Session) -> web.StreamRespons
             request, session, error=NOT_YOURS.format(name=row.claimed_by), status=403
         )
     if row.status in handoff.OPEN_STATUSES:
-        await desk.send(handoff_id, handoff.HANDED_BACK, author="bot")
-        await desk.close(handoff_id, "volunteer")
+        owner = session.username if row.status == "claimed" else None
+        # Closed first, and only if still theirs: an admin may have taken it over meanwhile.
+        if await desk.close(handoff_id, "volunteer", owner=owner) is not None:
+            await desk.send(handoff_id, handoff.HANDED_BACK, author="bot")
     raise web.HTTPFound("/admin/handoffs")
 
 

@@ -155,15 +155,18 @@ class HandoffDesk(Desk):
             self._reminded.clear()
         return [Reply(STILL_WAITING, BACK_BUTTON)]
 
-    async def close(self, handoff_id: int, by: str) -> Any | None:
-        """Close an open handoff; returns its row as it was, or None if it was not open. The
-        citizen is answered by the assistant again from their next message."""
+    async def close(self, handoff_id: int, by: str, *, owner: str | None = None) -> Any | None:
+        """Close an open handoff (only if `owner` still holds it, when given); returns its row
+        as it was, or None if it was not open. The citizen is answered by the assistant again
+        from their next message."""
         now = self._clock()
 
         def work(conn: Connection) -> Any | None:
             row = conn.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
             if row is None or row.status not in OPEN_STATUSES:
                 return None
+            if owner is not None and row.status == "claimed" and row.claimed_by != owner:
+                return None  # taken over meanwhile
             status = "expired" if by == "timeout" else "closed"
             conn.execute(
                 update(handoffs)
@@ -234,6 +237,8 @@ class HandoffDesk(Desk):
             ).first()
             if handoff is None:
                 return Sent(False, "không tìm thấy")
+            if volunteer is not None and handoff.claimed_by != volunteer:
+                return Sent(False, f"{handoff.claimed_by} đang hỗ trợ người dân này")
             recipient = (
                 await conn.execute(
                     select(recipients.c.page_id, recipients.c.last_inbound_at).where(

@@ -201,7 +201,8 @@ OFFICIAL_SUFFIXES = (".gov.vn", "vietcombank.com.vn", "vietinbank.vn", "agribank
                      "vpbank.com.vn", "evn.com.vn", "vnpost.vn", "zalo.me", "facebook.com",
                      "shopee.vn", "tinnhiemmang.vn", "khonggianmang.vn")  # fmt: skip
 _FILE_EXT = re.compile(r"\.(?:apk|exe|xapk|apks)\b", re.I)
-_PHONE_ONLY = re.compile(r"^[\s+()\d.\-]{9,16}$")
+# A number alone, as typed or as the masking left it.
+_PHONE_ONLY = re.compile(r"^(?:[\s+()\d.\-]{9,16}|\[số điện thoại\])$")
 
 
 @dataclass
@@ -273,10 +274,9 @@ _NEGATED = re.compile(
 
 # A bank's own messages: a one-time code, or a balance change.
 _NOTICE = re.compile(
-    r"(?:otp|ma (?:xac thuc|xac nhan|giao dich))(?: \w+){0,5} (?:la )?\d{4,8}\b|"
+    r"(?:otp|ma (?:xac thuc|xac nhan|giao dich))(?: \S+){0,6} (?:la )?(?:\d{4,8}\b|\[ma\])|"
     r"so du\b|(?:\+|-)\s?\d{1,3}(?:[.,]\d{3})+ ?(?:vnd|d\b)"
 )
-
 
 # "What should I do when...": a question about scams, not a message to rate.
 _HOW_QUESTION = re.compile(

@@ -3,7 +3,8 @@
 A message counts as flagged when rated suspicious or very likely a scam. Two sets: the development
 set (tests/data/scam_examples.tsv, looked at while writing the rules) and the frozen test part
 (tests/data/scam_test.tsv, written before the rules of issue 16 and never used to write them),
-reported apart, the test part also by kind (paste, description, link, question).
+reported apart, the test part also by kind (paste, description, link, question). Each message
+is masked first, as every channel masks it before the check reads it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.privacy import mask_text
 from bot.features.scam.check import Risk, check
 from bot.settings import PROJECT_ROOT
 
@@ -70,7 +72,7 @@ def evaluate(path: Path = DEVELOPMENT) -> tuple[dict[str, Score], list[tuple[str
     scores: dict[str, Score] = {"all": Score()}
     mistakes = []
     for example in load(path):
-        risk = check(example.text).risk
+        risk = check(mask_text(example.text)).risk
         flagged, scam = risk is not Risk.LOW, example.label == "scam"
         scores["all"].add(scam, flagged)
         if example.kind != "-":
