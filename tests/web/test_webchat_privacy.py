@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient
@@ -63,3 +64,15 @@ async def test_phone_and_id_never_reach_rasa_or_the_database(
         await asyncio.sleep(0.05)
     assert "[số điện thoại]" in stored  # the consenting citizen's question is recorded, masked
     assert PHONE not in stored and ID_NUMBER not in stored
+
+
+async def test_a_long_message_built_to_slow_the_masking_is_answered_at_once(
+    client: TestClient,
+) -> None:
+    bait = "a." * 100_000 + "@"  # 200 KB that made the e-mail pattern cost minutes
+    started = time.monotonic()
+    resp = await client.post(
+        "/webhooks/web", json={"sender": web_sender(client.app, "bait"), "message": bait}
+    )
+    assert resp.status == 200
+    assert time.monotonic() - started < 10
