@@ -9,15 +9,21 @@ import io
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from openpyxl import load_workbook
 
+from bot.core.vntime import local_day
 from bot.settings import PROJECT_ROOT
 from tests.fakes.channels import Channels, fb_text, login
 
 
 async def test_workbook_agrees_with_the_stats(channels: Channels, tmp_path: Path) -> None:
+    # The messages are recorded now: the report is of this month in Vietnam.
+    first = local_day(datetime.now(timezone.utc)).replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    month = first.strftime("%Y-%m")
     channels.consented("facebook", "700", "701", commune="Cam Lâm")
     channels.consented("facebook", "702", "703")
     client = channels.client
@@ -27,12 +33,12 @@ async def test_workbook_agrees_with_the_stats(channels: Channels, tmp_path: Path
         assert (await channels.post_facebook(fb_text(f"70{i}", text, f"m_r{i}"))).status == 200
     await channels.graph.wait_messages(4)
     await asyncio.sleep(0.5)
-    assert (await client.get("/admin/report?month=2026-11", allow_redirects=False)).status == 302
+    assert (await client.get(f"/admin/report?month={month}", allow_redirects=False)).status == 302
     await login(channels)
-    stats = await (await client.get("/admin/api/stats?from=2026-11-01&to=2026-11-30")).json()
-    resp = await client.get("/admin/report?month=2026-11&format=xlsx")
+    stats = await (await client.get(f"/admin/api/stats?from={first}&to={last}")).json()
+    resp = await client.get(f"/admin/report?month={month}&format=xlsx")
     assert resp.status == 200
-    assert "bao-cao-chuyen-doi-so-2026-11.xlsx" in resp.headers["Content-Disposition"]
+    assert f"bao-cao-chuyen-doi-so-{month}.xlsx" in resp.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(await resp.read()))
     assert book.sheetnames == [
         "Tổng hợp",
@@ -48,7 +54,7 @@ async def test_workbook_agrees_with_the_stats(channels: Channels, tmp_path: Path
         "Theo ngày",
     ]
     summary = {row[0].value: row[1].value for row in book["Tổng hợp"].iter_rows(min_row=2)}
-    assert summary["Kỳ báo cáo"] == "2026-11-01 đến 2026-11-30"
+    assert summary["Kỳ báo cáo"] == f"{first} đến {last}"
     reached = "Số người được tiếp cận (người dùng đã hỏi, có đồng ý lưu dữ liệu)"
     assert summary[reached] == stats["users"] == 4
     assert summary["Số cuộc trò chuyện"] == stats["conversations"] == 4
@@ -73,13 +79,13 @@ async def test_workbook_agrees_with_the_stats(channels: Channels, tmp_path: Path
     unanswered = [[c.value for c in row] for row in book["Chưa trả lời được"].iter_rows(min_row=2)]
     assert unanswered == [["gia vang hom nay", 1]]
     days = list(book["Theo ngày"].iter_rows(min_row=2))
-    assert len(days) == 30
+    assert len(days) == last.day
     assert sum(row[1].value for row in days) == 4
     for sheet in book.worksheets:  # no raw platform id anywhere
         for row in sheet.iter_rows(values_only=True):
             assert not any(str(v).startswith("70") and len(str(v)) == 3 for v in row if v)
 
-    as_csv = await (await client.get("/admin/report?month=2026-11&format=csv")).read()
+    as_csv = await (await client.get(f"/admin/report?month={month}&format=csv")).read()
     text = as_csv.decode("utf-8-sig")
     assert "Số câu hỏi (lượt hỏi đáp),4" in text
     assert list(csv.reader(io.StringIO(text)))[0] == ["Tổng hợp"]
