@@ -1,6 +1,6 @@
-"""A message with no words ("", "   ", "???", "..."): the NLU would still pick an intent for it
-(often "affirm", "Dạ vâng"), so it gets the assistant's "not understood" answer instead, with
-the topics it can help with.
+"""A message with no words ("", "   ", "???", "...") or none the assistant knows ("asdkjh qwe",
+"kkk"): the NLU would still pick an intent for it (often "affirm", "Dạ vâng"), so it gets the
+assistant's "not understood" answer instead, with the topics it can help with.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from actions.content import content
 from bot.conversation.chain import Answer, ChatHandlers, Turn
 from bot.core.replies import Reply
 from bot.core.services import Services
+from bot.nlu.vocabulary import known_words, knows_none_of, lemmas
 
 FALLBACK = "nlu_fallback"
 # Spaces, punctuation, and invisible characters (controls, zero-width and other format marks).
@@ -35,10 +36,12 @@ def not_understood() -> list[Reply]:
 
 
 def chat(desk: None, services: Services) -> ChatHandlers:
-    """Answers a message with no words before the NLU reads it."""
+    """Answers a message with no words, or no known word, before the NLU reads it."""
+    known = known_words()  # read once, at start-up, not on a citizen's first message
 
     async def fallback(turn: Turn) -> Answer | None:
-        if not has_no_words(turn.text):
+        text = turn.text
+        if text.startswith("/") or not (has_no_words(text) or knows_none_of(lemmas(text), known)):
             return None
         return Answer(not_understood(), intent=FALLBACK, topic="out_of_scope")
 
