@@ -47,6 +47,9 @@ class Turn:
     follow: bool = False
     # What a second reading put instead of the assistant's answer: replies, recorded intent.
     reread: tuple[list[Reply], str] | None = None
+    # What the NLU is given instead of the text, when a handler already knows the intent
+    # (the text is still what is recorded).
+    nlu_text: str | None = None
 
     @property
     def intent(self) -> str | None:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from actions.content import content
 from bot.conversation.chain import Answer, ChatHandlers, Turn
-from bot.core.replies import Reply
 from bot.core.services import Services
 from bot.nlu.vocabulary import known_words, knows_none_of, lemmas
 
@@ -25,24 +23,15 @@ def has_no_words(text: str) -> bool:
     )
 
 
-def not_understood() -> list[Reply]:
-    """The assistant's own "chưa hiểu" answer (content/answers.yml), with its buttons."""
-    answer = content().get(FALLBACK)
-    assert answer is not None, "answers.yml must define nlu_fallback"
-    buttons = tuple(b for b in (content().button(k) for k in answer.buttons) if b)
-    replies = [Reply(text) for text in answer.messages]
-    replies[-1] = Reply(replies[-1].text, buttons)
-    return replies
-
-
 def chat(desk: None, services: Services) -> ChatHandlers:
-    """Answers a message with no words, or no known word, before the NLU reads it."""
+    """A message with no words, or no known word, goes to the NLU as its fallback intent: the
+    "not understood" answer, counted like any other (two in a row offer a volunteer)."""
     known = known_words()  # read once, at start-up, not on a citizen's first message
 
     async def fallback(turn: Turn) -> Answer | None:
         text = turn.text
-        if text.startswith("/") or not (has_no_words(text) or knows_none_of(lemmas(text), known)):
-            return None
-        return Answer(not_understood(), intent=FALLBACK, topic="out_of_scope")
+        if not text.startswith("/") and (has_no_words(text) or knows_none_of(lemmas(text), known)):
+            turn.nlu_text = f"/{FALLBACK}"
+        return None
 
     return ChatHandlers(before_nlu={"fallback": fallback})

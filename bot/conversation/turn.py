@@ -114,7 +114,7 @@ class Conversation:
         text = "/greet" if follow else turn.text
         truncated = len(text) > settings.max_message_chars
         turn.text = text = text[: settings.max_message_chars]
-        result = await self._rasa(turn.channel, citizen.ref, text)
+        result = await self._rasa(turn.channel, citizen.ref, turn.nlu_text or text)
         if result is None:
             return Outcome([Reply(APOLOGY)], "out_of_scope", None, citizen)
         await self._understood(turn, result)
