@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install train run test test-unit validate story-test browser-deps lint format nlu-report simulate-day lock clean
+.PHONY: help install train run test test-unit validate story-test browser-deps ocr-deps lint format nlu-report simulate-day lock clean
 
 help:
 	@echo "make run        start the assistant (web chat on http://127.0.0.1:8080)"
@@ -42,7 +42,7 @@ install: $(STAMP)
 train: install
 	$(PY) -m bot train
 
-run: train
+run: train ocr-deps
 	$(PY) -m bot run
 
 validate: install
@@ -62,7 +62,16 @@ browser-deps:
 	  echo "installing chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: train validate browser-deps test-unit story-test
+# Screenshots citizens send are read by Debian's Tesseract with its Vietnamese data (and the tests
+# draw them with DejaVu Sans); install them when missing (root, as for Chromium).
+ocr-deps:
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx vie \
+	  && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; } || { \
+	  echo "installing tesseract-ocr (Vietnamese) for reading screenshots"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    tesseract-ocr tesseract-ocr-vie fonts-dejavu-core >/dev/null; }
+
+test: train validate browser-deps ocr-deps test-unit story-test
 
 lint: install
 	$(PY) -m ruff check bot actions tests benchmarks tools

@@ -1,7 +1,10 @@
 """`make nlu-report`: topic accuracy on the held-out set, this project's pipeline next to Rasa's
-stock pipeline trained on the same data. Trains either model only when its inputs changed.
+stock pipeline trained on the same data; then what citizens get from the whole assistant (the
+second opinion, questions back, the services guide) on the old held-out set (a development set:
+its thresholds were tuned on it) and on the 2026 test set (never tuned on), by form, with the
+wrong-answer, clarify and fallback rates. Trains either model only when its inputs changed.
 
-    python -m benchmarks.nlu_report [--errors]
+    python -m benchmarks.nlu_report [--errors] [--show-test-mistakes]
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import time
 from pathlib import Path
 
 from bot.engine.evaluation import FORMS, Report, evaluate, load_heldout, sweep_fallback
+from bot.engine.outcomes import CLARIFIED, FALLBACK, MISLED, RIGHT, WRONG, OutcomeReport, outcomes
 from bot.engine.runner import AssistantRunner
 from bot.engine.topics import TOPIC_NAMES
 from bot.engine.training import train
 from bot.logging_setup import configure_logging
 from bot.settings import PROJECT_ROOT
 
+TEST_2026 = PROJECT_ROOT / "tests" / "data" / "nlu_test_2026.tsv"
 THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 AMBIGUITIES = (0.0, 0.03, 0.1)
 MODELS = {
@@ -103,10 +108,52 @@ def print_reports(reports: dict[str, tuple[Report, float]], show_errors: bool) -
                 print(f"  [{example.topic} -> {got} / {intent} {confidence:.2f}] {example.text}")
 
 
+def print_outcomes(reports: dict[str, OutcomeReport], show: set[str]) -> None:
+    """What citizens get, set by set: `show` names the sets whose mistakes are listed."""
+    names = list(reports)
+    print("\nWhat citizens get from the whole assistant (right = answered right or asked back")
+    print("with the right topic among the buttons)\n")
+    header = f"{'':34}" + "".join(f"{name:>22}" for name in names)
+    print(header)
+    print("-" * len(header))
+
+    def row(label: str, values: list[str]) -> None:
+        print(f"{label:34}" + "".join(f"{v:>22}" for v in values))
+
+    for form in (None, *FORMS):
+        label = "overall" if form is None else f"  {form}"
+        row(
+            label,
+            [f"{pct(r.accuracy(form))} of {r.count(form)}" for r in reports.values()],
+        )
+    for kind, label in (
+        ((RIGHT,), "answered right"),
+        ((WRONG,), "answered a wrong topic"),
+        ((CLARIFIED,), "asked back, right among choices"),
+        ((MISLED,), "asked back, right not offered"),
+        ((FALLBACK,), "fell back (in scope)"),
+    ):
+        row(label, [pct(r.share(kind)) for r in reports.values()])
+        for form in FORMS if kind == (WRONG,) else ():
+            row(f"  wrong, {form}", [pct(r.share(kind, form)) for r in reports.values()])
+    for name in names:
+        if name not in show:
+            continue
+        print(f"\nMistakes ({name}): expected -> got")
+        for j in reports[name].judged:
+            if j.kind not in (RIGHT, CLARIFIED):
+                print(f"  [{j.kind}: {j.example.topic} -> {','.join(j.got)}] {j.example.text}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--errors", action="store_true", help="list every misclassified utterance")
     parser.add_argument("--only", choices=sorted(MODELS), help="evaluate one model")
+    parser.add_argument(
+        "--show-test-mistakes",
+        action="store_true",
+        help="list the 2026 test set's mistakes too (reading them makes it a development set)",
+    )
     args = parser.parse_args()
     configure_logging("WARNING")
     logging.getLogger("bot.engine.training").setLevel(logging.INFO)
@@ -116,6 +163,12 @@ def main() -> int:
         train(model, config=config)
         reports[name] = asyncio.run(measure(model))
     print_reports(reports, args.errors)
+    sets = {"held-out (dev)": load_heldout(), "2026 test": load_heldout(TEST_2026)}
+    judged = asyncio.run(outcomes(MODELS["project"][1], list(sets.values())))
+    show = {"held-out (dev)"} if args.errors else set()
+    if args.show_test_mistakes:
+        show.add("2026 test")
+    print_outcomes(dict(zip(sets, judged, strict=False)), show)
     return 0
 
 

@@ -211,6 +211,9 @@ class Settings:
     admin_insecure_cookies: bool = False
     # WEB_CHAT_FRAME_ANCESTORS: origins (https://portal.example) that may embed the web chat.
     web_chat_frame_ancestors: tuple[str, ...] = ()
+    # ATTACHMENT_ALLOW_PRIVATE=1: a citizen's image may be fetched from a loopback or private
+    # address (tests and local fake platforms); off, only public addresses are fetched.
+    attachment_allow_private: bool = False
 
     @property
     def worker_id(self) -> str:
@@ -282,6 +285,7 @@ class Settings:
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
             admin_insecure_cookies=_flag(env, "ADMIN_INSECURE_COOKIES"),
             web_chat_frame_ancestors=_origins(env, "WEB_CHAT_FRAME_ANCESTORS"),
+            attachment_allow_private=_flag(env, "ATTACHMENT_ALLOW_PRIVATE"),
             zalo=ZaloSettings(
                 app_id=_str(env, "ZALO_APP_ID"),
                 app_secret=_str(env, "ZALO_APP_SECRET"),

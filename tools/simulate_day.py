@@ -51,6 +51,7 @@ from bot.channels.facebook.signing import facebook_signature
 from bot.channels.zalo.signing import zalo_signature
 from bot.core import communes
 from bot.db.engine import sync_url
+from bot.engine.topics import topic_names
 from bot.nlu.text import fold
 from bot.settings import PROJECT_ROOT
 
@@ -141,11 +142,16 @@ class Platforms:
 
 
 def buttons_of(message: dict[str, Any]) -> list[dict[str, str]]:
-    """Quick replies (Messenger) or query buttons (Zalo) as {"title", "payload"}."""
+    """Quick replies (Messenger) or query buttons (Zalo) as {"title", "payload"}; buttons that
+    open a page (a service card's) are not tapped."""
     if "quick_replies" in message:
         return [{"title": q["title"], "payload": q["payload"]} for q in message["quick_replies"]]
     payload = (message.get("attachment") or {}).get("payload") or {}
-    return [{"title": b["title"], "payload": b["payload"]} for b in payload.get("buttons", [])]
+    return [
+        {"title": b["title"], "payload": b["payload"]}
+        for b in payload.get("buttons", [])
+        if isinstance(b.get("payload"), str)
+    ]
 
 
 # -- citizens -------------------------------------------------------------------------------
@@ -616,11 +622,15 @@ def verify(
         dict(sorted(expected_communes.items())),
         dict(sorted(got.items())),
     )
-    page_communes = {row[0]: [int(row[1]), int(row[2])] for row in html_table(page, "by-commune")}
+    # The page and the workbook show communes as on official papers ("Phường Hòa Thắng").
+    labels = {u.label: u.name for u in communes.load()}
+    page_communes = {
+        labels.get(row[0], row[0]): [int(row[1]), int(row[2])]
+        for row in html_table(page, "by-commune")
+    }
     checks.equal(
         "per commune (JSON, page)", dict(sorted(got.items())), dict(sorted(page_communes.items()))
     )
-    labels = {u.label: u.name for u in communes.load()}
     sheet = {
         labels.get(r[0], r[0]): [r[1], r[2]]
         for r in book["Theo xã, phường"].iter_rows(min_row=2, values_only=True)
@@ -630,7 +640,10 @@ def verify(
         "per commune (JSON, workbook)", dict(sorted(got.items())), dict(sorted(sheet.items()))
     )
     topics = {r[0]: r[1] for r in book["Theo chủ đề"].iter_rows(min_row=2, values_only=True)}
-    checks.equal("per topic (JSON, workbook)", stats["by_topic"], topics)
+    names = topic_names()
+    # The workbook names topics in Vietnamese; the JSON keeps their ids.
+    named = {names.get(topic, topic): n for topic, n in stats["by_topic"].items()}
+    checks.equal("per topic (JSON, workbook)", named, topics)
     checks.equal(
         "per day sums to the total",
         sum(d["messages"] for d in stats["per_day"]),

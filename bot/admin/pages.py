@@ -1,5 +1,5 @@
-"""The admin's own pages: login, logout, overview (dashboard, its JSON and the monthly report)
-and accounts (admin role only).
+"""The admin's own pages: login, logout, overview (dashboard, its JSON, the monthly report and
+its printable page) and accounts (admin role only).
 
 Server-rendered (Jinja2 through aiohttp-jinja2), Vietnamese, no CDN. The login form carries its
 own CSRF token in a short cookie, since there is no session yet.
@@ -16,6 +16,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.admin import dashboard
 from bot.admin.auth import (
     COOKIE,
     SESSION_SECONDS,
@@ -35,6 +36,7 @@ from bot.admin.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from bot.admin.guard import LOGIN, current_session, require
 from bot.admin.keys import figures_key, limiter_key, secure_key, services_key, signer_key
 from bot.admin.report import build as build_report
+from bot.admin.report import month_period
 from bot.admin.sessions import close_session, close_sessions_of, open_session
 from bot.admin.stats import Period, RangeError, Stats, compute
 from bot.core.vntime import local, local_day
@@ -131,10 +133,14 @@ async def home(request: web.Request, session: Session) -> web.StreamResponse:
     except RangeError as exc:
         error = f"Khoảng thời gian không hợp lệ: {exc}."
         period = Period.parse(None, None, local_day(request.app[services_key].clock()))
-    stats = await _stats(request, period)
+    view = await dashboard.gather(
+        request.app[services_key].engine, period, request.app[figures_key]
+    )
+    stats = view.stats
     context = {
         "session": session,
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "view": view,
         "traffic": stats.traffic,
         "features": [row for part in stats.features for row in part.dashboard],
         "delivery": stats.delivery,
@@ -216,6 +222,28 @@ async def report(request: web.Request, session: Session) -> web.StreamResponse:
     return response
 
 
+@require()
+async def report_print(request: web.Request, session: Session) -> web.StreamResponse:
+    """The month's figures on A4 for the steering committee's meeting: no navigation, the
+    browser's print dialog does the rest."""
+    services = request.app[services_key]
+    month = request.query.get("month") or f"{local(services.clock()):%Y-%m}"
+    try:
+        period = month_period(month)
+    except RangeError as exc:
+        raise web.HTTPBadRequest(text=f"Tháng không hợp lệ: {exc}.") from exc
+    view = await dashboard.gather(services.engine, period, request.app[figures_key])
+    context = {
+        "session": session,
+        "view": view,
+        "traffic": view.stats.traffic,
+        "features": [row for part in view.stats.features for row in part.dashboard],
+        "month": f"{period.start:%m/%Y}",
+        "printed": f"{local(services.clock()):%d/%m/%Y}",
+    }
+    return aiohttp_jinja2.render_template("print.html", request, context)
+
+
 @require("admin")
 async def users_change(request: web.Request, session: Session) -> web.StreamResponse:
     """Another role for an account, or the account disabled: its open sessions end at once."""
@@ -249,6 +277,7 @@ def setup(admin_app: web.Application) -> None:
     admin_app.router.add_get("", home)
     admin_app.router.add_get("/api/stats", api_stats)
     admin_app.router.add_get("/report", report)
+    admin_app.router.add_get("/report/print", report_print)
     admin_app.router.add_get("/users", users_page)
     admin_app.router.add_post("/users", users_create)
     admin_app.router.add_post("/users/change", users_change)

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.admin import names
 from bot.admin.exports import csv_bytes, xlsx_bytes
 from bot.admin.figures import FigureProvider, Period, RangeError, Row
 from bot.admin.stats import (
@@ -27,7 +28,6 @@ from bot.core import communes
 from bot.settings import PROJECT_ROOT
 
 AREAS_FILE = PROJECT_ROOT / "content" / "report_areas.yml"
-CHANNEL_NAMES = {"zalo": "Zalo OA", "facebook": "Facebook Messenger", "web": "Trang web"}
 
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
@@ -96,13 +96,16 @@ def _traffic_sheets(t: Traffic) -> dict[str, list[Row]]:
     by_area += [[name, sum(t.by_topic.get(x, 0) for x in topics)] for name, topics in load_areas()]
     by_channel: list[Row] = [["Kênh", "Số câu hỏi", "Số người dùng", "Số tin trả lời"]]
     by_channel += [
-        [CHANNEL_NAMES.get(c, c), v.messages, v.users, v.replies] for c, v in t.by_channel.items()
+        [names.channel(c), v.messages, v.users, v.replies] for c, v in t.by_channel.items()
     ]
     satisfaction: list[Row] = [["Chủ đề", "Hữu ích", "Chưa hữu ích"]]
-    satisfaction += [[x, v.helpful, v.not_helpful] for x, v in t.satisfaction.by_topic.items()]
+    satisfaction += [
+        [names.topic(x), v.helpful, v.not_helpful] for x, v in t.satisfaction.by_topic.items()
+    ]
+    by_topic = names.topics(t.by_topic)
     return {
         "Theo nội dung": by_area,
-        "Theo chủ đề": [["Chủ đề", "Số câu hỏi"], *([x, n] for x, n in t.by_topic.items())],
+        "Theo chủ đề": [["Chủ đề", "Số câu hỏi"], *([x, n] for x, n in by_topic.items())],
         "Theo kênh": by_channel,
         "Theo xã, phường": _by_commune(t.by_commune),
         "Hài lòng": satisfaction,

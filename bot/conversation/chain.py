@@ -18,6 +18,7 @@ from bot.core.replies import Reply
 
 if TYPE_CHECKING:
     from bot.engine.runner import TurnResult
+    from bot.nlu.second_opinion import Decision
 
 
 class Notice(Enum):
@@ -50,6 +51,12 @@ class Turn:
     # What the NLU is given instead of the text, when a handler already knows the intent
     # (the text is still what is recorded).
     nlu_text: str | None = None
+    # What bot/conversation/understanding.py decided before the dialogue, and the classifier's
+    # ranking it read (recorded instead of the dialogue's, which is given the decided intent).
+    reading: Decision | None = None
+    ranking: list[tuple[str, float]] = field(default_factory=list)
+    # The platform's address of the image the citizen sent (the text is then "/share_image").
+    attachment_url: str | None = None
 
     @property
     def intent(self) -> str | None:

@@ -78,17 +78,23 @@ class Conversation:
         self._services = services
         self._chain = chain
 
-    async def handle(self, channel: str, ref: str, text: str) -> Outcome:
-        """Run one turn for the pseudonymous user `ref` on `channel`."""
+    async def handle(
+        self, channel: str, ref: str, text: str, attachment_url: str | None = None
+    ) -> Outcome:
+        """Run one turn for the pseudonymous user `ref` on `channel`; `attachment_url`: the
+        address of the image sent, if any."""
         citizens = self._services.citizens
         citizen = await citizens.get(channel, ref)
-        outcome = await self._handle(citizen, channel, text)
+        outcome = await self._handle(citizen, channel, text, attachment_url)
         await citizens.end_turn(citizen)
         return outcome
 
-    async def _handle(self, citizen: Citizen, channel: str, text: str) -> Outcome:
+    async def _handle(
+        self, citizen: Citizen, channel: str, text: str, attachment_url: str | None = None
+    ) -> Outcome:
         started = time.perf_counter()
         turn = Turn(citizen, channel, text, first_contact=citizen.consent is None)
+        turn.attachment_url = attachment_url
         answer = await first_answer(self._chain.before_nlu, turn)
         if answer is not None:
             return await self._gateway_answered(turn, answer, started)
@@ -117,6 +123,12 @@ class Conversation:
         result = await self._rasa(turn.channel, citizen.ref, turn.nlu_text or text)
         if result is None:
             return Outcome([Reply(APOLOGY)], "out_of_scope", None, citizen)
+        if turn.reading is not None and turn.ranking:
+            # The dialogue was given the decided intent: record how sure the classifier was.
+            ranking = [{"name": name, "confidence": c} for name, c in turn.ranking]
+            result = dataclasses.replace(
+                result, confidence=turn.reading.confidence, ranking=ranking
+            )
         await self._understood(turn, result)
         turn.follow = follow
         answer = await first_answer(self._chain.after_nlu, turn)

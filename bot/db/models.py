@@ -114,6 +114,9 @@ inbox = Table(
     Column("kind", String(16), nullable=False),
     Column("text", Text, nullable=True),  # masked before storage
     Column("payload", String(1000), nullable=True),
+    # The platform's address of an attached image (a screenshot to read); cleared with the text
+    # once the turn is done.
+    Column("attachment_url", Text, nullable=True),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("status", String(12), nullable=False),  # pending | done | dead
     Column("attempts", Integer, nullable=False, default=0),

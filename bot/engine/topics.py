@@ -1,9 +1,11 @@
-"""Intent -> topic mapping, read from `content/topics.yml` (the one place it is defined)."""
+"""Intent -> topic mapping and the topics' Vietnamese names, read from `content/topics.yml`
+(the one place both are defined)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -69,3 +71,16 @@ class TopicMap:
 
     def intents(self) -> set[str]:
         return set(self.by_intent)
+
+
+@lru_cache(maxsize=4)
+def topic_names(path: Path = TOPICS_FILE) -> Mapping[str, str]:
+    """Each topic's Vietnamese name (the file's `names:`), for what officials read; a topic
+    without a name, or a name for no topic, is an error rather than an id on a report."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    names = {str(k): str(v).strip() for k, v in (data.get("names") or {}).items()}
+    unknown = sorted(set(names) - set(TOPIC_NAMES))
+    missing = [topic for topic in TOPIC_NAMES if not names.get(topic)]
+    if unknown or missing:
+        raise TopicMapError(f"{path.name}: names for unknown {unknown}, none for {missing}")
+    return names

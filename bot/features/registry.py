@@ -14,7 +14,7 @@ from typing import Any
 from bot.admin.figures import FigureProvider
 from bot.admin.keys import FeaturePages
 from bot.channels.recipients import RecipientDirectory
-from bot.conversation import consent, no_words
+from bot.conversation import consent, no_words, understanding
 from bot.conversation.chain import ChatHandlers
 from bot.conversation.turn import Chain
 from bot.core.services import Services
@@ -28,18 +28,22 @@ from bot.features.newsletter.feature import FEATURE as NEWSLETTER
 from bot.features.old_address.feature import FEATURE as OLD_ADDRESS
 from bot.features.quiz.feature import FEATURE as QUIZ
 from bot.features.scam.feature import FEATURE as SCAM
+from bot.features.services.feature import FEATURE as SERVICES
 from bot.pipeline.hooks import OutboundHooks
 
 CONSENT = Feature("consent", chat=consent.chat)
 NO_WORDS = Feature("no_words", chat=no_words.chat)
+UNDERSTANDING = Feature("understanding", chat=understanding.chat)
 FEATURES: tuple[Feature, ...] = (
     CONSENT, HANDOFF, CONTEST, QUIZ, SCAM, EVENTS, NEWSLETTER, DATA_RIGHTS, GUIDANCE,
-    OLD_ADDRESS, NO_WORDS,
+    OLD_ADDRESS, SERVICES, NO_WORDS, UNDERSTANDING,
 )  # fmt: skip
 
 # The order of the chat handlers, as "feature.handler": the first that takes a message answers.
 # Before the NLU: buttons and typed answers of the gateway's dialogues, then what a feature
-# awaits, then pasted messages, then questions about old addresses.
+# awaits, then pasted messages, then questions about old addresses; then the message is read
+# with a second opinion (bot/conversation/understanding.py): a named public service gets its
+# card, a doubt a question back, and the dialogue is given the intent decided.
 BEFORE_NLU = (
     "consent.dialogue",
     "handoff.during",
@@ -47,8 +51,12 @@ BEFORE_NLU = (
     "quiz.answer",
     "scam.check",
     "old_address.question",
-    # Last before the NLU: a feature may await an answer that has no words (or be a person's).
+    "services.tap",
+    # Late: a feature may await an answer that has no words (or be a person's).
     "no_words.fallback",
+    "understanding.read",
+    "services.named",
+    "understanding.settle",
 )
 # A second reading of the message under the intent's topic, before anything is recorded.
 REREADS = ("scam.pasted",)

@@ -36,13 +36,17 @@ def _texts(root: Path) -> Iterator[str]:
     for path in sorted((root / "nlu_data").glob("*.yml")):
         for text in _strings(yaml.safe_load(path.read_text(encoding="utf-8"))):
             for line in text.splitlines():
-                line = line.strip().removeprefix("- ")
-                yield _ANNOTATION.sub(lambda m: m.group(1) or m.group(2), line)
+                yield plain_example(line.strip().removeprefix("- "))
     for path in sorted((root / "content").glob("*.yml")):
         yield from _strings(yaml.safe_load(path.read_text(encoding="utf-8")))
     communes = root / "content" / "communes.csv"
     if communes.exists():
         yield communes.read_text(encoding="utf-8")
+
+
+def plain_example(example: str) -> str:
+    """A training example without its entity annotations: "[Nha Trang](commune)" -> "Nha Trang"."""
+    return _ANNOTATION.sub(lambda m: m.group(1) or m.group(2), example)
 
 
 def lemmas(text: str) -> list[str]:

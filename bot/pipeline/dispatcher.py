@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GREET = "/greet"  # a postback without a payload is a greeting
-# Attachments reach Rasa as intents: an image may be a screenshot of a scam message and gets the
-# scam advice; stickers, voice, video, files and locations get a polite note.
+# Attachments reach Rasa as intents: an image may be a screenshot of a scam message, which the scam
+# check reads (its address goes with the turn) or, unread, gets the scam advice; stickers, voice,
+# video, files and locations get a polite note.
 ATTACHMENT_INTENTS = {"image": "/share_image"}
 # More turns at once made acks slower, fewer lost throughput (README, benchmarks/).
 MAX_CONCURRENT_CONVERSATIONS = 8
@@ -49,12 +50,14 @@ MAX_TURN_ATTEMPTS = 5
 _MARK_DONE = (
     update(inbox)
     .where(inbox.c.id == bindparam("row_id"), inbox.c.status == "pending")
-    # The text was needed for the turn only; the record is `messages` (with consent).
+    # The text and the image's address were needed for the turn only; the record is `messages`
+    # (with consent).
     .values(
         status="done",
         processed_at=bindparam("now"),
         attempts=bindparam("attempts"),
         text=None,
+        attachment_url=None,
     )
 )
 
@@ -71,8 +74,12 @@ _NEXT_PENDING = (
 )
 
 
-# One turn: (channel, user_ref, text) -> its outcome.
-Turn = Callable[[str, str, str], Awaitable["Outcome"]]
+class Turn(Protocol):
+    """One turn: (channel, user_ref, text, the address of an attached image) -> its outcome."""
+
+    def __call__(
+        self, channel: str, ref: str, text: str, attachment_url: str | None = None
+    ) -> Awaitable[Outcome]: ...
 
 
 def turn_text(kind: str, text: str | None, payload: str | None) -> str:
@@ -242,7 +249,9 @@ class Dispatcher(ConversationWorkers):
         if sender is not None and user_id is not None:
             await sender.typing(user_id, True)
         text = turn_text(row.kind, row.text, row.payload)
-        outcome = await self._turn(row.platform, row.user_ref, text)
+        # The image's address, for the scam check to read a screenshot (fetched in this turn,
+        # never on the webhook's ack).
+        outcome = await self._turn(row.platform, row.user_ref, text, row.attachment_url)
         rendered = Rendered(adapter, outcome)
         now = self._clock()
 

@@ -3,7 +3,7 @@
 Turn events become `inbox` rows (unique per platform event id, so a retried or duplicated
 delivery is stored once); the sender's raw id goes to `recipients` with the time of their last
 message (the messaging window); receipts update the status of our sent messages; unfollows are
-recorded. Text is masked before it is written.
+recorded. Text is masked before it is written; an image's address is kept until its turn is done.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEAD_LETTER_BODY_LIMIT = 4000
+# Platform CDN addresses are a few hundred characters; anything longer is not fetched.
+MAX_ATTACHMENT_URL = 2048
 # The messaging window is tracked to the minute; fresher recipient rows are not rewritten.
 RECIPIENT_REFRESH = timedelta(seconds=60)
 SEEN_LIMIT = 100_000  # users remembered by `seen` before it starts again
@@ -90,6 +92,7 @@ async def store_events(
             now,
             claimed_by,
             claimed_until,
+            [image_url(event) for event in events],
         )
     else:
 
@@ -168,6 +171,7 @@ def _store(
                     "kind": event.kind.value,
                     "text": mask_text(event.text) if event.text else None,
                     "payload": (event.payload or event.attachment_type or None),
+                    "attachment_url": image_url(event),
                     "received_at": now,
                     # An unfollow is recorded, never answered.
                     "status": "pending" if event.kind in TURN_KINDS else "done",
@@ -183,6 +187,15 @@ def _store(
         elif event.kind in (Kind.DELIVERY, Kind.READ):
             _mark_delivery(conn, event, ref)
     return stored
+
+
+def image_url(event: InboundEvent) -> str | None:
+    """The address of an attached image, kept for the turn (a screenshot the scam check reads);
+    other attachments' and over-long addresses are not kept."""
+    url = event.attachment_url
+    if event.kind is not Kind.ATTACHMENT or event.attachment_type != "image" or not url:
+        return None
+    return url if len(url) <= MAX_ATTACHMENT_URL else None
 
 
 def _upsert_recipient(conn: Connection, event: InboundEvent, ref: str, now: datetime) -> None:

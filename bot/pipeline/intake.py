@@ -40,9 +40,10 @@ _STORE = """
 WITH ev AS (
     SELECT * FROM unnest(
         $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-        $8::text[], $9::bool[], $11::text[], $12::timestamptz[]
+        $8::text[], $9::bool[], $11::text[], $12::timestamptz[], $13::text[]
     ) WITH ORDINALITY AS e(platform, event_id, page_id, user_ref, kind, text, payload,
-                           platform_user_id, refresh, claimed_by, claimed_until, n)
+                           platform_user_id, refresh, claimed_by, claimed_until,
+                           attachment_url, n)
 ), window_opened AS (
     INSERT INTO recipients AS r
         (user_ref, platform, page_id, platform_user_id, first_seen_at, last_inbound_at)
@@ -53,9 +54,9 @@ WITH ev AS (
             last_inbound_at = excluded.last_inbound_at
 )
 INSERT INTO inbox (platform, event_id, page_id, user_ref, kind, text, payload, received_at,
-                   status, attempts, claimed_by, claimed_until)
+                   status, attempts, claimed_by, claimed_until, attachment_url)
 SELECT platform, event_id, page_id, user_ref, kind, text, payload, $10,
-       'pending', 0, claimed_by, claimed_until
+       'pending', 0, claimed_by, claimed_until, attachment_url
 FROM ev ORDER BY n
 ON CONFLICT (platform, event_id) DO NOTHING
 RETURNING platform, user_ref
@@ -114,7 +115,7 @@ class PostgresIntake:
             nothing: tuple[list[str], ...] = ([],) * 9
             results = await asyncio.wait_for(
                 asyncio.gather(
-                    *(c.fetch(_STORE, *nothing, now, [], []) for c in taken),
+                    *(c.fetch(_STORE, *nothing, now, [], [], []) for c in taken),
                     return_exceptions=True,
                 ),
                 self._ack_s,
@@ -146,6 +147,7 @@ class PostgresIntake:
         now: datetime,
         claimed_by: Sequence[str | None],
         claimed_until: Sequence[datetime | None],
+        attachment_urls: Sequence[str | None] | None = None,
     ) -> list[tuple[str, str]]:
         """Store `events` (all of FAST_KINDS); the conversations that got a new row. Raises
         IntakeTimeout past `ack_timeout_s`, whatever it waited on."""
@@ -162,6 +164,8 @@ class PostgresIntake:
             now,
             list(claimed_by),
             list(claimed_until),
+            # An image's address, for the scam check to read (bot/pipeline/inbox.py image_url).
+            list(attachment_urls) if attachment_urls is not None else [None] * len(events),
         )
         try:
             rows = await asyncio.wait_for(self._fetch(columns), self._ack_s)

@@ -19,7 +19,7 @@ from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.db.permissions import secure_storage
 from bot.db.writer import BatchWriter
-from bot.engine.topics import TopicMap
+from bot.engine.topics import TopicMap, topic_names
 from bot.features.quiz import bank as quiz_bank
 from bot.features.registry import install
 from bot.metrics import Metrics
@@ -44,6 +44,7 @@ def database(settings: Settings, clock: Clock, metrics: Metrics, *, prepare: boo
             await asyncio.to_thread(secure_storage, url, settings.var_dir)
             # Idempotent and quick when the schema is current; before anything touches a table.
             await asyncio.to_thread(upgrade, url)
+        topic_names()  # a topic without its Vietnamese name fails the start, not the dashboard
         engine = create_engine(url, connect_timeout_s=settings.db_connect_timeout_s)
         writer = BatchWriter(url)
         writer.start()

@@ -67,7 +67,14 @@ async def test_stats_match_the_traffic(channels: Channels) -> None:
     page = await client.get("/admin")
     html = await page.text()
     assert 'id="total-messages">9<' in html
-    assert html.count("<rect") == len(stats["per_day"])  # one bar per day of the period
+    daily = html[html.index('<svg id="chart-daily"') :]
+    daily = daily[: daily.index("</svg>")]
+    assert daily.count("<rect") == len(stats["per_day"])  # one bar per day of the period
+    # Topics and channels by their Vietnamese names, never the ids the API keeps.
+    assert "<td>Kiến thức cơ bản về chuyển đổi số</td><td>3</td>" in html
+    assert "<td>Ngoài phạm vi</td><td>1</td>" in html
+    assert "<td>Zalo OA</td><td>2</td>" in html
+    assert "dx_basics" not in html and "out_of_scope" not in html
     for raw in (*psids, "2468458835296117922", "web-stats"):
         assert raw not in html
         assert raw not in str(stats)

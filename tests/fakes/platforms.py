@@ -34,10 +34,24 @@ class Scripted:
 
 
 @dataclass
+class Served:
+    """An image on the platform's CDN: its bytes, a delay before the answer, and whether it is
+    sent in chunks without a Content-Length (the size cap must stop the reading)."""
+
+    body: bytes
+    content_type: str = "image/png"
+    delay_s: float = 0.0
+    chunked: bool = False
+
+
+@dataclass
 class FakePlatform:
     server: TestServer | None = None
     requests: list[Recorded] = field(default_factory=list)
     scripts: dict[str, deque[Scripted]] = field(default_factory=dict)
+    # GET /cdn/<name>: images citizens sent, as the platform's CDN serves them.
+    images: dict[str, Served] = field(default_factory=dict)
+    image_fetches: list[str] = field(default_factory=list)
     _changed: asyncio.Condition | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -81,7 +95,43 @@ class FakePlatform:
         body = scripted.body if scripted.body is not None else default
         return web.json_response(body, status=scripted.status)
 
+    def serve_image(self, name: str, served: Served) -> str:
+        """Serve an image at GET /cdn/<name>; its address, as an attachment's payload gives it."""
+        self.images[name] = served
+        return f"{self.url}/cdn/{name}"
+
+    async def wait_image_fetches(self, count: int, timeout: float = 20.0) -> list[str]:
+        assert self._changed is not None
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(self.image_fetches) >= count), timeout
+            )
+        return self.image_fetches
+
+    async def _image(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        self.image_fetches.append(name)
+        assert self._changed is not None
+        async with self._changed:
+            self._changed.notify_all()
+        served = self.images.get(name)
+        if served is None:
+            return web.Response(status=404)
+        if served.delay_s:
+            await asyncio.sleep(served.delay_s)
+        if not served.chunked:
+            return web.Response(body=served.body, content_type=served.content_type)
+        response = web.StreamResponse(headers={"Content-Type": served.content_type})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        step = 256 * 1024
+        for start in range(0, len(served.body), step):
+            await response.write(served.body[start : start + step])
+        await response.write_eof()
+        return response
+
     async def start(self, app: web.Application) -> None:
+        app.router.add_get("/cdn/{name}", self._image)
         self._changed = asyncio.Condition()
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
@@ -118,6 +168,21 @@ class FakeGraph(FakePlatform):
                 self._changed.wait_for(lambda: len(self.messages()) >= count), timeout
             )
         return self.messages()
+
+    async def wait_messages_to(
+        self, psid: str, count: int, timeout: float = 20.0
+    ) -> list[Recorded]:
+        """Real messages to one user, once `count` of them are sent."""
+
+        def to_user() -> list[Recorded]:
+            return [r for r in self.messages() if r.body["recipient"]["id"] == psid]
+
+        assert self._changed is not None
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(to_user()) >= count), timeout
+            )
+        return to_user()
 
     async def _messages(self, request: web.Request) -> web.Response:
         recorded = await self._record(request)

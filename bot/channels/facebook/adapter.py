@@ -30,6 +30,11 @@ PLATFORM = "facebook"
 TEXT_LIMIT = 2000
 QUICK_REPLY_LIMIT = 13
 QUICK_REPLY_TITLE_LIMIT = 20
+# A button template (the only message that carries a link button): its text and buttons.
+BUTTON_TEMPLATE_TEXT_LIMIT = 640
+TEMPLATE_BUTTON_LIMIT = 3
+BUTTON_TITLE_LIMIT = 20
+LINK_LEAD = "Trang chính thức:"
 GET_STARTED_PAYLOAD = "GET_STARTED"  # set on the page by bot/channels/facebook/profile.py
 GREET = "/greet"  # what the assistant is given for "Get started"
 
@@ -74,18 +79,37 @@ class FacebookAdapter(ChannelAdapter):
             for i, chunk in enumerate(chunks):
                 message: dict[str, Any] = {"text": chunk}
                 last = i == len(chunks) - 1
-                if last and reply.buttons:
+                links = [b for b in reply.buttons if b.get("url")] if last else []
+                taps = [b for b in reply.buttons if not b.get("url")] if last else []
+                if links and len(chunk) <= BUTTON_TEMPLATE_TEXT_LIMIT:
+                    # A link opens a page: only a button template carries one.
+                    message = {"attachment": _link_template(chunk, links)}
+                elif links:
+                    bodies.append({"message": message})
+                    message = {"attachment": _link_template(LINK_LEAD, links)}
+                if taps:
                     message["quick_replies"] = [
                         {
                             "content_type": "text",
                             "title": _short(b["title"], QUICK_REPLY_TITLE_LIMIT),
                             "payload": b["payload"][:1000] or b["title"],
                         }
-                        for b in reply.buttons[:QUICK_REPLY_LIMIT]
+                        for b in taps[:QUICK_REPLY_LIMIT]
                     ]
-                if message["text"] or "quick_replies" in message:
+                if message.get("text") or "attachment" in message or "quick_replies" in message:
                     bodies.append({"message": message})
         return bodies
+
+
+def _link_template(text: str, links: list[dict[str, str]]) -> dict[str, Any]:
+    buttons = [
+        {"type": "web_url", "url": b["url"], "title": _short(b["title"], BUTTON_TITLE_LIMIT)}
+        for b in links[:TEMPLATE_BUTTON_LIMIT]
+    ]
+    return {
+        "type": "template",
+        "payload": {"template_type": "button", "text": text, "buttons": buttons},
+    }
 
 
 def _short(title: str, limit: int) -> str:

@@ -108,20 +108,23 @@ class ZaloAdapter(ChannelAdapter):
                     # "/consent_accept" as the citizen's own words).
                     message["attachment"] = {
                         "type": "template",
-                        "payload": {
-                            "buttons": [
-                                {
-                                    "title": b["title"][:BUTTON_TITLE_LIMIT],
-                                    "type": "oa.query.hide",
-                                    "payload": (b["payload"] or b["title"])[:1000],
-                                }
-                                for b in reply.buttons[:BUTTON_LIMIT]
-                            ]
-                        },
+                        "payload": {"buttons": [_button(b) for b in reply.buttons[:BUTTON_LIMIT]]},
                     }
                 if message["text"]:
                     bodies.append({"message": message})
         return bodies
+
+
+def _button(button: dict[str, str]) -> dict[str, Any]:
+    title = button["title"][:BUTTON_TITLE_LIMIT]
+    if button.get("url"):
+        # Opens the official page in Zalo's browser.
+        return {"title": title, "type": "oa.open.url", "payload": {"url": button["url"]}}
+    return {
+        "title": title,
+        "type": "oa.query.hide",
+        "payload": (button["payload"] or button["title"])[:1000],
+    }
 
 
 def _hash_id(body: dict[str, Any]) -> str:

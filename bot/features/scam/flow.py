@@ -1,4 +1,5 @@
-"""When a message is a request for a scam check, and the check's turn."""
+"""When a message is a request for a scam check (typed, pasted or a screenshot), and the check's
+turn."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ CHECK_PAYLOAD = "/scam_check"
 AWAITING = "scamcheck"
 # A pasted message is long; "tin nhắn lừa đảo là gì" is a question about scams, not a paste.
 PASTE_MIN_WORDS = 8
+# After a harmless verdict on a screenshot's text.
+SCREENSHOT_LOW = (
+    "Mình đọc chữ trong ảnh nên có thể sót chữ hoặc đường link. "
+    "Nếu còn nghi ngờ, bạn dán lại nội dung tin nhắn giúp mình nhé."
+)
 
 
 async def handle(
@@ -43,6 +49,22 @@ async def handle(
         if verdict.risk is not Risk.LOW:
             return reply.answer(verdict), f"scam_check_{verdict.risk.value}"
     return None
+
+
+async def screenshot(
+    registry: CitizenRegistry, citizen: Citizen, text: str | None
+) -> tuple[list[Reply], str] | None:
+    """The check of the text read from a screenshot (`text`, masked), as of a pasted message;
+    None when no text was read: the usual screenshot advice follows."""
+    if not text:
+        return None
+    if citizen.awaiting == AWAITING:
+        await registry.update(citizen, awaiting=None)  # the screenshot is the message awaited
+    replies, intent = _verdict(text)
+    if intent == f"scam_check_{Risk.LOW.value}":
+        # Reading an image can miss a word or a link: the citizen can still paste it.
+        replies.insert(1, Reply(SCREENSHOT_LOW))
+    return replies, intent
 
 
 def pasted_scam(text: str) -> tuple[list[Reply], str] | None:

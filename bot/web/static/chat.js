@@ -85,6 +85,18 @@
     var li = document.createElement("li");
     li.className = "buttons";
     buttons.forEach(function (b) {
+      if (b.url) {
+        // A link to an official page opens beside the chat; only https addresses are shown.
+        if (!/^https:\/\//.test(b.url)) return;
+        var a = document.createElement("a");
+        a.className = "link-button";
+        a.href = b.url;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        a.textContent = b.title;
+        li.appendChild(a);
+        return;
+      }
       var btn = document.createElement("button");
       btn.type = "button";
       btn.textContent = b.title;
