@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.nlu.tokenizer import EMOJI_TOKEN, EMPTY_TOKEN, tokenize_text
+from bot.nlu.lemmas import EMOJI_TOKEN, EMPTY_TOKEN, lemma_spans
 from bot.settings import PROJECT_ROOT
 
 # "[Nha Trang](commune)" and "[Nha Trang]{...}" in training examples: the words only.
@@ -51,7 +51,7 @@ def plain_example(example: str) -> str:
 
 def lemmas(text: str) -> list[str]:
     """The lemmas the NLU reads in `text`, without the emoji and empty placeholders."""
-    return [t.lemma for t in tokenize_text(text) if t.lemma not in _PLACEHOLDERS]
+    return [span[3] for span in lemma_spans(text) if span[3] not in _PLACEHOLDERS]
 
 
 @lru_cache(maxsize=1)

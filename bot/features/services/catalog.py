@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -118,36 +119,59 @@ class Catalog:
     def find(self, text: str) -> Match:
         """The service whose alias the text names (the longest alias wins), or the closest
         ones when no alias or an ambiguous one is found."""
-        folded = fold(text)
-        alias = self._longest_alias(folded)
+        return self.named(text) or Match(service=None, closest=self.closest(text))
+
+    def named(self, text: str) -> Match | None:
+        """The service or services an alias in the text names; None when none is named (cheap:
+        a turn asks this of every message)."""
+        alias = self._longest_alias(fold(text))
         if alias is not None and alias in self.by_alias:
             return Match(service=self.by_alias[alias], alias=alias)
         if alias is not None:
             return Match(service=None, closest=self.ambiguous[alias], alias=alias)
-        return Match(service=None, closest=self.closest(folded))
+        return None
 
     def closest(self, text: str, count: int = CLOSEST) -> tuple[Service, ...]:
         """The `count` services most like `text` by character 3-grams of names and aliases."""
         grams = _trigrams(fold(text))
         if not grams:
             return ()
-        scored = [(self._score(grams, s), i) for i, s in enumerate(self.services)]
+        scored = [
+            (max(_jaccard(grams, name) for name in names), i)
+            for i, names in enumerate(self._name_grams)
+        ]
         # Best score first; ties keep the file's order so results are stable.
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return tuple(self.services[i] for score, i in scored[:count] if score > 0)
 
     def _longest_alias(self, folded: str) -> str | None:
-        padded = f" {folded} "
-        found = [a for a in (*self.by_alias, *self.ambiguous) if f" {a} " in padded]
+        # Every run of up to the longest alias's word count, looked up: no scan of all aliases.
+        words = folded.split()
+        found = [
+            run
+            for size in range(1, min(len(words), self._longest_words) + 1)
+            for start in range(len(words) - size + 1)
+            if (run := " ".join(words[start : start + size])) in self._aliases
+        ]
         if not found:
             return None
         # Longest first: "mat cccd" beats "cccd"; equal lengths fall back to the spelling.
         return max(found, key=lambda a: (len(a), a))
 
-    @staticmethod
-    def _score(grams: frozenset[str], service: Service) -> float:
-        names = (service.name, *service.aliases)
-        return max(_jaccard(grams, _trigrams(fold(name))) for name in names)
+    @cached_property
+    def _aliases(self) -> frozenset[str]:
+        return frozenset((*self.by_alias, *self.ambiguous))
+
+    @cached_property
+    def _longest_words(self) -> int:
+        return max((len(a.split()) for a in self._aliases), default=0)
+
+    @cached_property
+    def _name_grams(self) -> tuple[tuple[frozenset[str], ...], ...]:
+        # Computed once: the closest services are looked for in a citizen's turn.
+        return tuple(
+            tuple(_trigrams(fold(name)) for name in (s.name, *s.aliases)) for s in self.services
+        )
 
 
 def _trigrams(folded: str) -> frozenset[str]:

@@ -51,11 +51,13 @@ def chat(desk: None, services: Services, catalog: Catalog | None = None) -> Chat
         intent = decision.intent or (decision.choices[0] if decision.choices else None)
         topic = topics.topic_of(intent)
         unsure = decision.kind is not Kind.ANSWER
-        match = catalog.find(turn.text[: services.settings.max_message_chars])
-        if match.alias is None:
+        text = turn.text[: services.settings.max_message_chars]
+        match = catalog.named(text)
+        if match is None:
             # A procedure asked about that no alias names: offer the closest, if the NLU is unsure.
-            if topic == "public_services" and unsure and match.closest:
-                reply = card.choices(match.closest, ambiguous=False)
+            closest = catalog.closest(text) if topic == "public_services" and unsure else ()
+            if closest:
+                reply = card.choices(closest, ambiguous=False)
                 return Answer([reply], CHOICE_INTENT, topic, Notice.FIRST_CONTACT)
             return None
         if not unsure and topic in KEEP_TOPICS:
