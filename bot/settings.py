@@ -96,6 +96,9 @@ def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
 @dataclass(frozen=True)
 class FacebookSettings:
     app_secret: str = field(default="", repr=False)
+    # FACEBOOK_APP_ID: tells our echoes from replies staff send in the page inbox; unset, every
+    # echo is taken for ours (staff replies then do not pause the assistant).
+    app_id: str = ""
     verify_token: str = field(default="", repr=False)
     page_access_token: str = field(default="", repr=False)
     graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
@@ -184,6 +187,9 @@ class Settings:
     # A phone line citizens can call when no volunteer is free: configured, since no source
     # names one for the province yet (so it is not written into the answers).
     handoff_hotline: str = ""
+    # STAFF_PAUSE_MIN: after page/OA staff write to a citizen from outside the assistant, it
+    # leaves that citizen's messages unanswered this long (from staff's last reply).
+    staff_pause_min: float = 30.0
     # Signs the web chat's sender ids (WEBCHAT_KEY; var/webchat.key in development).
     webchat_key: str = field(default="", repr=False)
     # A web chat id unused this long starts a new conversation (shared commune computers).
@@ -244,6 +250,7 @@ class Settings:
             retention_days=_int(env, "RETENTION_DAYS", 365, low=1, high=3650),
             handoff_timeout_min=_int(env, "HANDOFF_TIMEOUT_MIN", 30, low=1, high=7 * 24 * 60),
             handoff_hotline=_str(env, "HANDOFF_HOTLINE"),
+            staff_pause_min=_float(env, "STAFF_PAUSE_MIN", 30.0, low=0.01, high=7 * 24 * 60.0),
             webchat_key=_str(env, "WEBCHAT_KEY"),
             webchat_idle_min=_int(env, "WEBCHAT_IDLE_MIN", 30, low=1, high=24 * 60),
             webchat_sender_messages=_int(env, "WEBCHAT_SENDER_MESSAGES", 10, low=1, high=1000),
@@ -273,6 +280,7 @@ class Settings:
             stop_timeout_s=_float(env, "STOP_TIMEOUT_S", 40.0, low=2.0, high=600.0),
             facebook=FacebookSettings(
                 app_secret=_str(env, "FACEBOOK_APP_SECRET"),
+                app_id=_str(env, "FACEBOOK_APP_ID"),
                 verify_token=_str(env, "FACEBOOK_VERIFY_TOKEN"),
                 page_access_token=_str(env, "FACEBOOK_PAGE_ACCESS_TOKEN"),
                 graph_url=_str(env, "FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL).rstrip("/"),

@@ -84,6 +84,11 @@ class Traffic:
     by_topic: dict[str, int]
     by_commune: dict[str, CommuneFigures]
     satisfaction: Satisfaction
+    # "Trả lời của nhân viên trang": replies page/OA staff sent from outside the assistant (human
+    # replies, apart from volunteers' handoff replies), and the citizens' messages the assistant
+    # left to them.
+    staff_replies: int = 0
+    held_for_staff: int = 0
 
 
 @dataclass(frozen=True)
@@ -275,7 +280,15 @@ async def _traffic(conn: AsyncConnection, period: Period) -> Traffic:
         by_topic=await _by_topic(conn, period),
         by_commune=await _by_commune(conn, period),
         satisfaction=await _satisfaction(conn, period),
+        **await _staff(conn, period),
     )
+
+
+async def _staff(conn: AsyncConnection, period: Period) -> dict[str, int]:
+    in_period = _within(inbox.c.received_at, period)
+    staff = await _grouped(conn, inbox.c.kind, and_(in_period, inbox.c.kind == "staff_reply"))
+    held = await _grouped(conn, inbox.c.status, and_(in_period, inbox.c.status == "held"))
+    return {"staff_replies": staff.get("staff_reply", 0), "held_for_staff": held.get("held", 0)}
 
 
 async def _delivery(conn: AsyncConnection, period: Period) -> Delivery:

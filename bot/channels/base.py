@@ -28,6 +28,11 @@ class Kind(str, Enum):
     ECHO = "echo"  # a message the page/OA itself sent: never a bot turn
     IGNORED = "ignored"  # known but irrelevant (standby, tags, ...)
     POLICY = "policy"  # the platform acted on the page for a policy breach: logged, counted
+    # Page/OA staff wrote to the citizen from outside the assistant (or another app holds the
+    # thread): the assistant stays quiet for that citizen for a while.
+    STAFF_REPLY = "staff_reply"
+    THREAD_AWAY = "thread_away"  # Messenger handover: another app now owns the thread
+    THREAD_BACK = "thread_back"  # Messenger handover: the thread is ours again
 
 
 TURN_KINDS = frozenset({Kind.TEXT, Kind.POSTBACK, Kind.ATTACHMENT, Kind.FOLLOW})

@@ -175,6 +175,10 @@ recipients = Table(
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("last_inbound_at", DateTime(timezone=True), nullable=False),
     Column("followed", Boolean, nullable=True),
+    # The last reply page/OA staff sent from outside the assistant: it stays quiet for a while.
+    Column("staff_reply_at", DateTime(timezone=True), nullable=True),
+    # Messenger handover: another app owns the thread until it is passed back.
+    Column("thread_away", Boolean, nullable=True),
 )
 
 # What could not be processed or sent, kept for admins (bodies masked and truncated).

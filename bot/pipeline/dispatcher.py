@@ -1,6 +1,10 @@
 """Turns stored inbox rows into replies: one turn at a time per conversation, in arrival order,
 many conversations at once. The replies go to the outbox in the same transaction that marks the
 inbox row done, so a crash anywhere leaves the row pending and it is answered after restart.
+
+While page/OA staff answer a citizen from outside the assistant (their last reply less than
+`staff_pause` ago, or a Messenger thread handed to another app), that citizen's messages are
+marked `held`: recorded, not answered.
 """
 
 from __future__ import annotations
@@ -8,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import bindparam, select, update
@@ -19,8 +23,9 @@ from bot.channels.base import ChannelAdapter, Kind
 from bot.channels.recipients import RecipientDirectory
 from bot.channels.send import Sender
 from bot.conversation.recording import outbound_row
+from bot.core.vntime import aware
 from bot.db.engine import database_unavailable
-from bot.db.models import inbox, messages, outbox
+from bot.db.models import inbox, messages, outbox, recipients
 from bot.db.writer import BatchWriter
 from bot.engine.runner import AssistantNotReady
 from bot.pipeline.claims import INBOX_LEASE, SEND_LEASE, claim_inbox
@@ -45,6 +50,8 @@ MAX_CONCURRENT_CONVERSATIONS = 8
 # Short: turns a busy worker left unclaimed wait for a scan, here or in another worker.
 POLL_INTERVAL_S = 0.25
 MAX_TURN_ATTEMPTS = 5
+STAFF_PAUSE = timedelta(minutes=30)  # STAFF_PAUSE_MIN
+HELD = "held"  # an inbox row not answered because staff were answering that citizen
 
 # Statements built once, not per turn: building them is a cost on every message.
 _MARK_DONE = (
@@ -61,9 +68,16 @@ _MARK_DONE = (
     )
 )
 
-# The conversation's oldest pending row.
+_MARK_HELD = (
+    update(inbox)
+    .where(inbox.c.id == bindparam("row_id"), inbox.c.status == "pending")
+    .values(status=HELD, processed_at=bindparam("now"), text=None, attachment_url=None)
+)
+
+# The conversation's oldest pending row, with whether staff are answering that citizen.
 _NEXT_PENDING = (
-    select(inbox)
+    select(inbox, recipients.c.staff_reply_at, recipients.c.thread_away)
+    .select_from(inbox.outerjoin(recipients, recipients.c.user_ref == inbox.c.user_ref))
     .where(
         inbox.c.platform == bindparam("platform"),
         inbox.c.user_ref == bindparam("ref"),
@@ -137,8 +151,10 @@ class Dispatcher(ConversationWorkers):
         clock: Callable[[], datetime],
         wake_relay: Callable[[Key], None],
         worker_id: str,
+        staff_pause: timedelta = STAFF_PAUSE,
     ) -> None:
-        """`ready`: whether turns can run now (the model is loaded)."""
+        """`ready`: whether turns can run now (the model is loaded). `staff_pause`: how long
+        the assistant stays quiet for a citizen after staff wrote to them natively."""
         super().__init__()
         self._turn = turn
         self._engine = engine
@@ -151,6 +167,7 @@ class Dispatcher(ConversationWorkers):
         self._clock = clock
         self._wake_relay = wake_relay
         self._me = worker_id
+        self._staff_pause = staff_pause
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT_CONVERSATIONS)
         self.turns_done = 0
 
@@ -229,6 +246,16 @@ class Dispatcher(ConversationWorkers):
             return False
         return True
 
+    async def _hold(self, row: Any) -> None:
+        """Recorded, not answered: a person of the page is talking with this citizen."""
+        now = self._clock()
+
+        def work(conn: Connection) -> None:
+            conn.execute(_MARK_HELD, {"row_id": row.id, "now": now})
+
+        await self._writer.write(work)
+        log.info("%s message held: staff are answering", row.platform)
+
     async def _count_failure(self, row: Any) -> None:
         attempts = row.attempts + 1
         status = "dead" if attempts >= MAX_TURN_ATTEMPTS else "pending"
@@ -245,6 +272,9 @@ class Dispatcher(ConversationWorkers):
         sender = self._senders.get(row.platform)
         if adapter is None:
             raise RuntimeError(f"no adapter for {row.platform}")
+        if staff_answering(row, self._clock(), self._staff_pause):
+            await self._hold(row)
+            return
         user_id = await self._directory.platform_user_id(row.user_ref)
         if sender is not None and user_id is not None:
             await sender.typing(user_id, True)
@@ -264,6 +294,13 @@ class Dispatcher(ConversationWorkers):
         await self._writer.write(work, lazy=sender is not None)
         self.turns_done += 1
         self._wake_relay((row.platform, row.user_ref))
+
+
+def staff_answering(row: Any, now: datetime, pause: timedelta) -> bool:
+    """Staff wrote to this citizen natively less than `pause` ago, or hold the thread."""
+    if row.thread_away:
+        return True
+    return row.staff_reply_at is not None and now - aware(row.staff_reply_at) < pause
 
 
 def _store_answer(

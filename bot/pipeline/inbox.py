@@ -4,6 +4,8 @@ Turn events become `inbox` rows (unique per platform event id, so a retried or d
 delivery is stored once); the sender's raw id goes to `recipients` with the time of their last
 message (the messaging window); receipts update the status of our sent messages; unfollows are
 recorded. Text is masked before it is written; an image's address is kept until its turn is done.
+A reply staff sent from outside the assistant is recorded (kind `staff_reply`, no text) and marks
+the citizen's recipient row, which keeps the assistant quiet for a while (see dispatcher.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.engine import Connection
 
 from bot.channels.base import TURN_KINDS, InboundEvent, Kind
@@ -38,6 +40,10 @@ RECIPIENT_REFRESH = timedelta(seconds=60)
 SEEN_LIMIT = 100_000  # users remembered by `seen` before it starts again
 # Events that are stored in `inbox` (an unfollow is recorded, never answered).
 RECORDED_KINDS = TURN_KINDS | {Kind.UNFOLLOW}
+# Sent by us but not yet known to be (its platform id is written once the send returns): an echo
+# meanwhile may be ours.
+IN_FLIGHT = ("sending",)
+NEVER = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 # Built once per engine, not per webhook; a platform's retried or duplicated delivery is
@@ -186,7 +192,76 @@ def _store(
                 stored.append((event.platform, ref))
         elif event.kind in (Kind.DELIVERY, Kind.READ):
             _mark_delivery(conn, event, ref)
+        elif event.kind is Kind.STAFF_REPLY and not _ours(conn, event, ref):
+            _staff_reply(conn, event, ref, now)
+        elif event.kind in (Kind.THREAD_AWAY, Kind.THREAD_BACK):
+            away = event.kind is Kind.THREAD_AWAY
+            # Back: the assistant answers again at once, whatever staff wrote before.
+            changes: dict[str, object] = {"thread_away": away}
+            if not away:
+                changes["staff_reply_at"] = None
+            _staff_state(conn, event, ref, now, changes)
     return stored
+
+
+def _ours(conn: Connection, event: InboundEvent, ref: str) -> bool:
+    """An echo of a message the assistant sent: its id is in the outbox, or a send to that
+    citizen is on the wire (its id not written yet)."""
+    sent = exists().where(
+        outbox.c.platform == event.platform, outbox.c.platform_message_id == event.event_id
+    )
+    on_the_wire = exists().where(
+        outbox.c.platform == event.platform,
+        outbox.c.user_ref == ref,
+        outbox.c.status.in_(IN_FLIGHT),
+    )
+    return bool(conn.execute(select(sent | on_the_wire)).scalar())
+
+
+def _staff_reply(conn: Connection, event: InboundEvent, ref: str, now: datetime) -> None:
+    """Recorded for the figures (once per platform message id, without its text); the
+    assistant's pause starts again from now."""
+    result = conn.execute(
+        _insert_event(conn),
+        {
+            "platform": event.platform,
+            "event_id": event.event_id[:128],
+            "page_id": event.page_id,
+            "user_ref": ref,
+            "kind": Kind.STAFF_REPLY.value,
+            "text": None,
+            "payload": None,
+            "attachment_url": None,
+            "received_at": now,
+            "status": "done",
+            "attempts": 0,
+            "claimed_by": None,
+            "claimed_until": None,
+        },
+    )
+    if result.rowcount:
+        _staff_state(conn, event, ref, now, {"staff_reply_at": now})
+
+
+def _staff_state(
+    conn: Connection, event: InboundEvent, ref: str, now: datetime, changes: dict[str, object]
+) -> None:
+    """Whether staff are answering this citizen, on their recipient row."""
+    # Staff may write first: the row then says the citizen has not written (no window open).
+    values = {
+        "user_ref": ref,
+        "platform": event.platform,
+        "page_id": event.page_id,
+        "platform_user_id": event.user_id,
+        "first_seen_at": now,
+        "last_inbound_at": NEVER,
+        **changes,
+    }
+    conn.execute(
+        insert_for(conn, recipients)
+        .values(**values)
+        .on_conflict_do_update(index_elements=["user_ref"], set_=changes)
+    )
 
 
 def image_url(event: InboundEvent) -> str | None:

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import suppress
+from datetime import timedelta
 from typing import Literal
 
 import aiohttp
@@ -50,7 +51,9 @@ async def _channel_clients(
     adapters: dict[str, ChannelAdapter] = {}
     senders: dict[str, Sender] = {}
     if settings.facebook.enabled:
-        adapters["facebook"] = FacebookAdapter(settings.facebook.app_secret)
+        adapters["facebook"] = FacebookAdapter(
+            settings.facebook.app_secret, settings.facebook.app_id
+        )
         senders["facebook"] = FacebookSender(
             session, settings.facebook.graph_url, settings.facebook.page_access_token
         )
@@ -110,6 +113,7 @@ def delivery(role: Role) -> Context:
                 clock=services.clock,
                 wake_relay=relay.wake,
                 worker_id=services.settings.worker_id,
+                staff_pause=timedelta(minutes=services.settings.staff_pause_min),
             )
             waker, intake = relay, dispatcher
         services.outbound.render = lambda platform, replies: adapters[platform].render(replies)

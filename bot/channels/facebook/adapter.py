@@ -4,6 +4,11 @@ Signature: `X-Hub-Signature-256` HMAC-SHA256 over the raw body with the app secr
 SHA-1 header is not accepted). Every `entry[].messaging[]` event is parsed; echoes, deliveries,
 reads and policy-enforcement notices are events too, but never bot turns. The "Get started"
 button's postback is the welcome (`/greet`).
+
+Staff replying natively: with our app id known, an echo sent by another app (the page inbox,
+Business Suite) is a staff reply, and so is anything arriving as `standby` (another app owns the
+thread); handover events say whether the thread left us or came back. Our own echoes, and every
+echo while the app id is unset, are dropped as before.
 """
 
 from __future__ import annotations
@@ -45,14 +50,16 @@ OUTSIDE_WINDOW = (10, 2018278)
 UNREACHABLE_CODES = frozenset({551, 2, 100})
 # What Messenger's `policy-enforcement` webhook says it did to the page.
 POLICY_ACTIONS = frozenset({"warning", "block", "unblock"})
+HANDOVER_EVENTS = ("pass_thread_control", "take_thread_control")
 
 
 class FacebookAdapter(ChannelAdapter):
     platform = PLATFORM
     signature_header = SIGNATURE_HEADER
 
-    def __init__(self, app_secret: str) -> None:
+    def __init__(self, app_secret: str, app_id: str = "") -> None:
         self._app_secret = app_secret
+        self._app_id = app_id.strip()  # empty: every echo is ours (dropped)
 
     def verify(self, headers: Mapping[str, str], raw: bytes) -> bool:
         try:
@@ -69,7 +76,7 @@ class FacebookAdapter(ChannelAdapter):
             raise PayloadError("no entry list")
         events: list[InboundEvent] = []
         for entry in entries:
-            events += _entry_events(entry)
+            events += _entry_events(entry, self._app_id)
         return events
 
     def render(self, replies: list[Reply]) -> list[dict[str, Any]]:
@@ -138,20 +145,26 @@ def _event(
 ) -> InboundEvent:
     sender, recipient = _ids(item)
     # For echoes the page is the sender; the user is the recipient.
-    user_id = recipient if kind is Kind.ECHO else sender
+    page_sent = _is_echo(item)
+    user_id = recipient if page_sent else sender
     timestamp = item.get("timestamp")
     return InboundEvent(
         platform=PLATFORM,
         kind=kind,
         event_id=event_id,
-        page_id=page_id or (sender if kind is Kind.ECHO else recipient),
+        page_id=page_id or (sender if page_sent else recipient),
         user_id=user_id,
         timestamp_ms=_ms(timestamp) or 0,
         **fields,
     )
 
 
-def _entry_events(entry: Any) -> list[InboundEvent]:
+def _is_echo(item: dict[str, Any]) -> bool:
+    message = item.get("message")
+    return isinstance(message, dict) and bool(message.get("is_echo"))
+
+
+def _entry_events(entry: Any, app_id: str) -> list[InboundEvent]:
     if not isinstance(entry, dict):
         raise PayloadError("entry is not an object")
     page_id = _id(entry.get("id"))
@@ -161,18 +174,20 @@ def _entry_events(entry: Any) -> list[InboundEvent]:
     for item in _list(entry.get("messaging")):
         if not isinstance(item, dict):
             raise PayloadError("messaging event is not an object")
-        events.append(_parse_event(item, page_id))
-    # Threads owned by another app arrive as standby: seen, never answered.
+        events.append(_parse_event(item, page_id, app_id))
+    # Threads owned by another app arrive as standby: never answered, and while they keep
+    # coming the assistant stays quiet for that citizen.
     for item in _list(entry.get("standby")):
         if isinstance(item, dict):
-            events.append(_event(item, Kind.IGNORED, page_id, _hash_id(item)))
+            kind = Kind.STAFF_REPLY if isinstance(item.get("message"), dict) else Kind.IGNORED
+            events.append(_event(item, kind, page_id, _hash_id(item)))
     return events
 
 
-def _parse_event(item: dict[str, Any], page_id: str) -> InboundEvent:
+def _parse_event(item: dict[str, Any], page_id: str, app_id: str) -> InboundEvent:
     message = item.get("message")
     if isinstance(message, dict):
-        return _message_event(item, message, page_id)
+        return _message_event(item, message, page_id, app_id)
     postback = item.get("postback")
     if isinstance(postback, dict):
         return _postback_event(item, postback, page_id)
@@ -196,13 +211,30 @@ def _parse_event(item: dict[str, Any], page_id: str) -> InboundEvent:
         action = _id(policy.get("action"))
         action = action if action in POLICY_ACTIONS else "other"
         return _event(item, Kind.POLICY, page_id, _hash_id(item), payload=action)
-    return _event(item, Kind.IGNORED, page_id, _hash_id(item))
+    return _event(item, _handover(item, app_id), page_id, _hash_id(item))
 
 
-def _message_event(item: dict[str, Any], message: dict[str, Any], page_id: str) -> InboundEvent:
+def _handover(item: dict[str, Any], app_id: str) -> Kind:
+    """Who owns the thread after a handover event (Messenger's handover protocol), as a kind;
+    IGNORED for anything else, or while our app id is unknown."""
+    control = next((item[key] for key in HANDOVER_EVENTS if isinstance(item.get(key), dict)), None)
+    if control is None or not app_id:
+        return Kind.IGNORED
+    owner = _id(control.get("new_owner_app_id"))
+    if owner:
+        return Kind.THREAD_BACK if owner == app_id else Kind.THREAD_AWAY
+    # A take without a new owner is sent to the app it was taken from: us.
+    return Kind.THREAD_AWAY if "take_thread_control" in item else Kind.IGNORED
+
+
+def _message_event(
+    item: dict[str, Any], message: dict[str, Any], page_id: str, app_id: str
+) -> InboundEvent:
     mid = str(message.get("mid") or _hash_id(item))
     if message.get("is_echo"):
-        return _event(item, Kind.ECHO, page_id, mid)
+        # Sent by another app (the page inbox): a person of the page answered.
+        staff = bool(app_id) and _id(message.get("app_id")) != app_id
+        return _event(item, Kind.STAFF_REPLY if staff else Kind.ECHO, page_id, mid)
     quick_reply = message.get("quick_reply")
     payload = quick_reply.get("payload") if isinstance(quick_reply, dict) else None
     text = message.get("text")

@@ -3,8 +3,10 @@
 Signature: `X-ZEvent-Signature: mac=` + SHA-256(app_id + raw body + timestamp + OA secret key),
 where the timestamp is the body's own `timestamp` field (empty for a body that cannot be read,
 which is then kept as a dead letter). Ids are kept as strings (they exceed 2^53). Receipts and
-`oa_send_*` echoes are events, never bot turns. The signed timestamp also bounds replays: an
-event older than the replay window (or ahead of our clock) is not a fresh delivery.
+`oa_send_*` echoes are events, never bot turns; an echo is a staff reply unless its message id
+is one the assistant sent (checked at intake, bot/pipeline/inbox.py). The signed timestamp also
+bounds replays: an event older than the replay window (or ahead of our clock) is not a fresh
+delivery.
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def _parse_event(body: dict[str, Any]) -> InboundEvent:
     # Echoes and receipts come from the OA side: the user is the recipient.
     oa_side = {"page_id": _str(sender.get("id")), "user_id": _str(recipient.get("id")), **common}
     if name.startswith("oa_send_"):
-        return InboundEvent(kind=Kind.ECHO, event_id=msg_id, **oa_side)
+        return InboundEvent(kind=Kind.STAFF_REPLY, event_id=msg_id, **oa_side)
     if name in RECEIPT_EVENTS:
         ids = message.get("msg_ids") or ([message["msg_id"]] if message.get("msg_id") else [])
         return InboundEvent(
