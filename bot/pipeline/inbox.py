@@ -169,24 +169,20 @@ def _store(
                 _upsert_recipient(conn, event, ref, now)
             result = conn.execute(
                 _insert_event(conn),
-                {
-                    "platform": event.platform,
-                    "event_id": event.event_id[:128],
-                    "page_id": event.page_id,
-                    "user_ref": ref,
-                    "kind": event.kind.value,
-                    "text": mask_text(event.text) if event.text else None,
-                    "payload": (event.payload or event.attachment_type or None),
-                    "attachment_url": image_url(event),
-                    "received_at": now,
+                _row(
+                    event,
+                    ref,
+                    now,
+                    text=mask_text(event.text) if event.text else None,
+                    payload=event.payload or event.attachment_type or None,
+                    attachment_url=image_url(event),
                     # An unfollow is recorded, never answered.
-                    "status": "pending" if event.kind in TURN_KINDS else "done",
-                    "attempts": 0,
+                    status="pending" if event.kind in TURN_KINDS else "done",
                     # Usually the worker that acknowledged it (or owns the conversation)
                     # starts the turn at once.
-                    "claimed_by": by,
-                    "claimed_until": until,
-                },
+                    claimed_by=by,
+                    claimed_until=until,
+                ),
             )
             if event.kind in TURN_KINDS and result.rowcount:
                 stored.append((event.platform, ref))
@@ -202,6 +198,25 @@ def _store(
                 changes["staff_reply_at"] = None
             _staff_state(conn, event, ref, now, changes)
     return stored
+
+
+def _row(event: InboundEvent, ref: str, now: datetime, **values: object) -> dict[str, object]:
+    """An inbox row for `event`: nothing kept of it but its ids unless `values` say so."""
+    return {
+        "platform": event.platform,
+        "event_id": event.event_id[:128],
+        "page_id": event.page_id,
+        "user_ref": ref,
+        "kind": event.kind.value,
+        "text": None,
+        "payload": None,
+        "attachment_url": None,
+        "received_at": now,
+        "attempts": 0,
+        "claimed_by": None,
+        "claimed_until": None,
+        **values,
+    }
 
 
 def _ours(conn: Connection, event: InboundEvent, ref: str) -> bool:
@@ -221,24 +236,7 @@ def _ours(conn: Connection, event: InboundEvent, ref: str) -> bool:
 def _staff_reply(conn: Connection, event: InboundEvent, ref: str, now: datetime) -> None:
     """Recorded for the figures (once per platform message id, without its text); the
     assistant's pause starts again from now."""
-    result = conn.execute(
-        _insert_event(conn),
-        {
-            "platform": event.platform,
-            "event_id": event.event_id[:128],
-            "page_id": event.page_id,
-            "user_ref": ref,
-            "kind": Kind.STAFF_REPLY.value,
-            "text": None,
-            "payload": None,
-            "attachment_url": None,
-            "received_at": now,
-            "status": "done",
-            "attempts": 0,
-            "claimed_by": None,
-            "claimed_until": None,
-        },
-    )
+    result = conn.execute(_insert_event(conn), _row(event, ref, now, status="done"))
     if result.rowcount:
         _staff_state(conn, event, ref, now, {"staff_reply_at": now})
 

@@ -181,6 +181,19 @@ def web_sender(app: web.Application, name: str = "") -> str:
     return app[ids_key].issue(app[keys.services_key].clock(), name or None)
 
 
+async def web_ask(client: TestClient, message: str, sender: str) -> list[dict[str, Any]]:
+    """The replies the web chat gives `sender` (a name, signed by the app) for `message`."""
+    resp = await client.post(
+        "/webhooks/web", json={"sender": web_sender(client.app, sender), "message": message}
+    )
+    assert resp.status == 200
+    return list((await resp.json())["replies"])
+
+
+def web_text(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(r["text"] for r in replies)
+
+
 async def second_client(client: TestClient) -> ClientSession:
     """Another browser on the same server: its own cookies (another admin login)."""
     origin = client.make_url("")

@@ -7,7 +7,6 @@ import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -15,7 +14,8 @@ from aiohttp.test_utils import TestClient
 from bot.features.quiz import bank
 from bot.settings import Settings
 from bot.web import keys
-from tests.fakes.channels import web_sender
+from tests.fakes.channels import web_ask as ask
+from tests.fakes.channels import web_text as text_of
 from tests.fakes.settings import make_settings
 
 
@@ -27,18 +27,6 @@ def settings(tmp_path: Path) -> Settings:
 
 def db(settings: Settings) -> Path:
     return Path(settings.database_url.split("///", 1)[1])
-
-
-async def ask(client: TestClient, message: str, sender: str) -> list[dict[str, Any]]:
-    resp = await client.post(
-        "/webhooks/web", json={"sender": web_sender(client.app, sender), "message": message}
-    )
-    assert resp.status == 200
-    return list((await resp.json())["replies"])
-
-
-def text_of(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(r["text"] for r in replies)
 
 
 def current_question(settings: Settings) -> tuple[str, list[str]]:

@@ -8,19 +8,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.fakes.channels import web_sender
-
-
-async def ask(client: TestClient, message: str, sender: str) -> list[dict[str, Any]]:
-    resp = await client.post(
-        "/webhooks/web", json={"sender": web_sender(client.app, sender), "message": message}
-    )
-    assert resp.status == 200
-    return list((await resp.json())["replies"])
-
-
-def text_of(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(r["text"] for r in replies)
+from tests.fakes.channels import web_ask as ask
+from tests.fakes.channels import web_text as text_of
 
 
 def buttons_of(replies: list[dict[str, Any]]) -> list[dict[str, str]]:
