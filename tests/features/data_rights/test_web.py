@@ -113,7 +113,9 @@ async def test_retention_deletes_what_is_older_than_the_limit(settings: Settings
                 (stamp, ref),
             )
             conn.execute(
-                "INSERT INTO recipients VALUES (?, 'facebook', 'p', ?, ?, ?, NULL)",
+                "INSERT INTO recipients (user_ref, platform, page_id, platform_user_id,"
+                " first_seen_at, last_inbound_at, followed)"
+                " VALUES (?, 'facebook', 'p', ?, ?, ?, NULL)",
                 (ref, f"raw-{ref}", stamp, stamp),
             )
             conn.execute(
