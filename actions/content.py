@@ -59,22 +59,49 @@ class Content:
         return line
 
 
-def load_content(directory: Path = CONTENT_DIR) -> Content:
-    links = _Links(yaml.safe_load((directory / "links.yml").read_text(encoding="utf-8")) or {})
-    raw: dict[str, Any] = yaml.safe_load((directory / "answers.yml").read_text(encoding="utf-8"))
+def load_links(directory: Path = CONTENT_DIR) -> dict[str, str]:
+    return dict(yaml.safe_load((directory / "links.yml").read_text(encoding="utf-8")) or {})
+
+
+def load_entries(directory: Path = CONTENT_DIR) -> dict[str, Any]:
+    """answers.yml as written: intent -> its entry (title, messages, source, ...)."""
+    raw = yaml.safe_load((directory / "answers.yml").read_text(encoding="utf-8"))
+    return dict(raw or {})
+
+
+def build_content(entries: dict[str, Any], links: dict[str, str]) -> Content:
+    """The answers of `entries` (as in answers.yml) with their {name}s filled from `links`."""
+    known = _Links(links)
     answers = {}
-    for key, entry in (raw or {}).items():
+    for key, entry in entries.items():
         answers[key] = Answer(
             key=key,
             title=str(entry.get("title") or key),
-            messages=tuple(str(m).format_map(links) for m in entry.get("messages") or ()),
-            source=str(entry.get("source") or "").format_map(links),
+            messages=tuple(str(m).format_map(known) for m in entry.get("messages") or ()),
+            source=str(entry.get("source") or "").format_map(known),
             as_of=str(entry.get("as_of") or ""),
             buttons=tuple(entry.get("buttons") or ()),
         )
     return Content(answers=answers, links=dict(links))
 
 
-@lru_cache(maxsize=1)
+def load_content(directory: Path = CONTENT_DIR) -> Content:
+    return build_content(load_entries(directory), load_links(directory))
+
+
+# Answers edited in the browser over the files' (bot/content/live.py), or None: the files alone.
+_edited: Content | None = None
+
+
+def install(edited: Content | None) -> None:
+    global _edited
+    _edited = edited
+
+
 def content() -> Content:
+    return _edited or baseline()
+
+
+@lru_cache(maxsize=1)
+def baseline() -> Content:
     return load_content()

@@ -184,6 +184,9 @@ class Settings:
     retention_days: int = 365
     # A handoff nobody claims within this many minutes gets an apology and the hotline.
     handoff_timeout_min: int = 30
+    # A handoff of a citizen whose commune is known is offered only to that commune's volunteers
+    # (and admins) this many minutes, then to every volunteer of the province (0: at once).
+    handoff_local_wait_min: int = 10
     # A phone line citizens can call when no volunteer is free: configured, since no source
     # names one for the province yet (so it is not written into the answers).
     handoff_hotline: str = ""
@@ -250,6 +253,7 @@ class Settings:
             retention_days=_int(env, "RETENTION_DAYS", 365, low=1, high=3650),
             handoff_timeout_min=_int(env, "HANDOFF_TIMEOUT_MIN", 30, low=1, high=7 * 24 * 60),
             handoff_hotline=_str(env, "HANDOFF_HOTLINE"),
+            handoff_local_wait_min=_int(env, "HANDOFF_LOCAL_WAIT_MIN", 10, low=0, high=24 * 60),
             staff_pause_min=_float(env, "STAFF_PAUSE_MIN", 30.0, low=0.01, high=7 * 24 * 60.0),
             webchat_key=_str(env, "WEBCHAT_KEY"),
             webchat_idle_min=_int(env, "WEBCHAT_IDLE_MIN", 30, low=1, high=24 * 60),

@@ -17,7 +17,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.web_urldispatcher import PrefixedSubAppResource
 
-from bot.admin import content, pages
+from bot.admin import answers, content, pages
 from bot.admin.auth import SessionSigner
 from bot.admin.figures import FigureProvider
 from bot.admin.guard import STYLE, guard
@@ -67,6 +67,7 @@ def create_admin_app(
     admin_app.router.add_get("/admin.css", style_sheet, name=STYLE)
     pages.setup(admin_app)
     content.setup(admin_app)
+    answers.setup(admin_app)
     for feature in feature_pages.values():
         feature.setup(admin_app)
 

@@ -1,5 +1,6 @@
 """/admin/content (admin role): the facts of content/answers.yml and content/quiz.yml past their
-review day or due within 30 days, read from the files on each visit so an edit shows at once."""
+review day or due within 30 days, read from the files on each visit so an edit shows at once,
+an answer edited in the browser (/admin/answers) as its newest version says."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from aiohttp import web
 from bot.admin.auth import Session
 from bot.admin.guard import require
 from bot.admin.keys import services_key
-from bot.content import facts, review
+from bot.content import entries, facts, review, versions
 from bot.core.vntime import local_day
 
 # The folder the page reads; tests plant their own.
@@ -25,6 +26,12 @@ async def content_page(request: web.Request, session: Session) -> web.StreamResp
     today = local_day(request.app[services_key].clock())  # review days are days in Vietnam
     # Parsing the YAML takes a few milliseconds: off the event loop.
     loaded = await asyncio.to_thread(facts.load_facts, request.app[content_dir_key])
+    # An answer edited in the browser is reviewed as its newest version says.
+    edited = await versions.newest(request.app[services_key].engine)
+    loaded = [
+        entries.as_fact(edited[f.key].entry) if f.file == facts.ANSWERS and f.key in edited else f
+        for f in loaded
+    ]
     context = {
         "session": session,
         "today": today,

@@ -39,6 +39,8 @@ from bot.admin.report import build as build_report
 from bot.admin.report import month_period
 from bot.admin.sessions import close_session, close_sessions_of, open_session
 from bot.admin.stats import Period, RangeError, Stats, compute
+from bot.admin.volunteers import CommuneError, communes_by_volunteer, set_communes
+from bot.core import communes
 from bot.core.vntime import local, local_day
 from bot.db.models import admin_users
 from bot.pipeline.ratelimit import address_key
@@ -172,10 +174,18 @@ async def _users_page(
                 .order_by(admin_users.c.username)
             )
         ).all()
+        served = await communes_by_volunteer(conn)
     return aiohttp_jinja2.render_template(
         "users.html",
         request,
-        {"session": session, "users": users, "message": message, "error": error},
+        {
+            "session": session,
+            "users": users,
+            "served": served,
+            "communes": communes.load(),
+            "message": message,
+            "error": error,
+        },
         status=400 if error else 200,
     )
 
@@ -200,6 +210,23 @@ async def users_create(request: web.Request, session: Session) -> web.StreamResp
     except AuthError as exc:
         return await _users_page(request, session, error=f"Không tạo được: {exc}.")
     return await _users_page(request, session, message="Đã tạo tài khoản.")
+
+
+@require("admin")
+async def users_communes(request: web.Request, session: Session) -> web.StreamResponse:
+    """The communes a volunteer serves: handoffs of their citizens reach them first."""
+    form = await request.post()
+    username = str(form.get("username", "")).strip().lower()
+    try:
+        chosen = await set_communes(
+            request.app[services_key].writer,
+            username,
+            [str(v) for v in form.getall("communes", [])],
+        )
+    except CommuneError as exc:
+        return await _users_page(request, session, error=f"Không lưu được xã phụ trách: {exc}.")
+    done = f"{len(chosen)} xã, phường" if chosen else "không còn xã phụ trách nào"
+    return await _users_page(request, session, message=f"Đã lưu cho {username}: {done}.")
 
 
 @require()
@@ -281,3 +308,4 @@ def setup(admin_app: web.Application) -> None:
     admin_app.router.add_get("/users", users_page)
     admin_app.router.add_post("/users", users_create)
     admin_app.router.add_post("/users/change", users_change)
+    admin_app.router.add_post("/users/communes", users_communes)

@@ -260,6 +260,11 @@ handoffs = Table(
     Column("first_response_at", DateTime(timezone=True), nullable=True),
     Column("closed_at", DateTime(timezone=True), nullable=True),
     Column("closed_by", String(16), nullable=True),  # citizen | volunteer | timeout
+    # The citizen's commune when they asked (routes to its volunteers first, counts per commune).
+    Column("commune", String(64), nullable=True),
+    # The citizen's rating after it closed: 3 satisfied, 2 so-so, 1 not satisfied.
+    Column("rating", Integer, nullable=True),
+    Column("rated_at", DateTime(timezone=True), nullable=True),
 )
 Index("ix_handoffs_status", handoffs.c.status, handoffs.c.created_at)
 Index("ix_handoffs_user_ref", handoffs.c.user_ref)
@@ -277,6 +282,36 @@ handoff_messages = Table(
     Column("user_ref", String(64), nullable=False),
 )
 Index("ix_handoff_messages_handoff_id", handoff_messages.c.handoff_id)
+
+# The communes a volunteer answers first (bot/features/handoff/routing.py).
+volunteer_communes = Table(
+    "volunteer_communes",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("commune", String(64), primary_key=True),
+)
+Index("ix_volunteer_communes_commune", volunteer_communes.c.commune)
+
+# Short replies admins prepare for volunteers, with placeholders (bot/features/handoff/canned.py).
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(80), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+# What a handoff achieved, recorded by its volunteer (bot/features/handoff/outcomes.py).
+handoff_outcomes = Table(
+    "handoff_outcomes",
+    metadata,
+    Column("handoff_id", Integer, primary_key=True),
+    Column("outcome", String(24), primary_key=True),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
 
 # The quiz's question bank: seeded from content/quiz.yml, then edited by admins.
 quiz_questions = Table(
@@ -325,12 +360,14 @@ quiz_attempts = Table(
 Index("ix_quiz_attempts_user_ref", quiz_attempts.c.user_ref)
 Index("ix_quiz_attempts_started_at", quiz_attempts.c.started_at)
 
-# Newsletter issues written by admins, sent now or at `send_at` to subscribers inside their
-# messaging window; the others are counted as skipped.
+# Broadcasts written by admins: newsletter issues (to subscribers) and alerts (to everyone who
+# consented), to a segment (communes and/or topics asked about lately, or everyone), sent now or
+# at `send_at` to those inside their messaging window; the others are counted as skipped.
 newsletter_issues = Table(
     "newsletter_issues",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(12), nullable=False, server_default="newsletter"),  # newsletter | alert
     Column("title", String(120), nullable=False),
     Column("body", Text, nullable=False),
     Column("link", String(300), nullable=True),
@@ -342,6 +379,11 @@ newsletter_issues = Table(
     Column("recipients", Integer, nullable=False, server_default="0"),
     Column("queued", Integer, nullable=False, server_default="0"),
     Column("skipped", Integer, nullable=False, server_default="0"),
+    # The segment (JSON lists of commune names and topic ids; none: everyone) and how many days
+    # back a question on a topic counts.
+    Column("communes", Text, nullable=True),
+    Column("topics", Text, nullable=True),
+    Column("topic_days", Integer, nullable=True),
 )
 
 # Workshops, training sessions, mobile campaigns, DX Day events: answered from here in chat.
@@ -401,3 +443,25 @@ guidance_sessions = Table(
     Column("notes", String(500), nullable=True),
 )
 Index("ix_guidance_sessions_held_on", guidance_sessions.c.held_on)
+
+# Answers edited in the browser: every save (or rollback) is a new version of the intent's answer;
+# content/answers.yml is version 0 and the newest row wins. The largest id is the content's
+# generation: each process compares it once a turn to know when to reload.
+answer_versions = Table(
+    "answer_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("intent", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("title", String(100), nullable=False),
+    Column("messages", Text, nullable=False),  # JSON list of strings
+    Column("buttons", Text, nullable=False),  # JSON list of intents
+    Column("source", String(500), nullable=False),
+    Column("as_of", String(10), nullable=False),
+    Column("review_by", String(10), nullable=False),
+    Column("factual", Boolean, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("note", String(300), nullable=False),
+    UniqueConstraint("intent", "version", name="uq_answer_versions_intent_version"),
+)

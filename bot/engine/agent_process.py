@@ -258,6 +258,9 @@ def agent_runner(model_path: Path, database_url: str | None, redis_url: str) -> 
 
     factory = None
     if database_url:
+        from bot.content import live as live_answers
+
+        live_answers.configure(database_url)  # the answers edited in the browser, too
 
         def factory(domain: Any) -> Any:
             return sql_tracker_store(database_url, domain)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from bot.content import live as live_answers
+
 if TYPE_CHECKING:
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import TrackerStore
@@ -217,6 +219,8 @@ class AssistantRunner:
         agent = self._agent
         assert agent is not None and agent.processor is not None
         started = time.perf_counter()
+        # Answers edited in the browser since the last turn are served from this one on.
+        live_answers.refresh()
         channel = CollectingOutputChannel()
         message = UserMessage(text, channel, sender_id, metadata=metadata)
         processor = agent.processor

@@ -46,6 +46,7 @@ FEATURES: tuple[Feature, ...] = (
 # card, a doubt a question back, and the dialogue is given the intent decided.
 BEFORE_NLU = (
     "consent.dialogue",
+    "handoff.rating",
     "handoff.during",
     "contest.submission",
     "quiz.answer",

@@ -10,6 +10,7 @@ from contextlib import suppress
 from aiohttp import web
 
 from bot.admin.auth import ensure_first_admin
+from bot.content import live as live_answers
 from bot.conversation.citizens import CitizenRegistry, RedisSessions
 from bot.conversation.recording import MessageRecorder
 from bot.conversation.turn import Conversation
@@ -69,6 +70,8 @@ def database(settings: Settings, clock: Clock, metrics: Metrics, *, prepare: boo
             pseudonym_key=resolve_pseudonym_key(settings.pseudonym_key, settings.var_dir),
         )
         features = install(services)
+        # The agent of this process answers with the answers edited in this database.
+        answers = live_answers.configure(url)
         app[keys.services_key] = services
         app[keys.features_key] = features
         app[keys.conversation_key] = Conversation(services, features.chain)
@@ -91,6 +94,7 @@ def database(settings: Settings, clock: Clock, metrics: Metrics, *, prepare: boo
                 await warming
         if intake is not None:
             await intake.close()
+        live_answers.release(answers)
         await services.locks.close()
         await citizens.close()
         await writer.stop()

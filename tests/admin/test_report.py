@@ -51,6 +51,8 @@ async def test_workbook_agrees_with_the_stats(channels: Channels, tmp_path: Path
         "Cuộc thi",
         "Bản tin",
         "Tình nguyện viên",
+        "Hỗ trợ trực tuyến theo xã",
+        "Hỗ trợ trực tuyến theo TNV",
         "Chưa trả lời được",
         "Theo ngày",
     ]

@@ -2,7 +2,8 @@
 
 They record every request and answer from a script (a queue of responses per route), so tests
 exercise the real HTTP clients, timeouts and error mapping. `wait_for(n)` awaits n recorded
-sends without sleeping.
+sends without sleeping. Like the platforms, they remember the ids of the messages they accepted
+for each user, and write the delivery and read receipts a webhook would bring for them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +54,8 @@ class FakePlatform:
     # GET /cdn/<name>: images citizens sent, as the platform's CDN serves them.
     images: dict[str, Served] = field(default_factory=dict)
     image_fetches: list[str] = field(default_factory=list)
+    # The ids of the messages accepted for each user, in order (what receipts confirm).
+    issued: dict[str, list[str]] = field(default_factory=dict)
     _changed: asyncio.Condition | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -94,6 +98,11 @@ class FakePlatform:
             await asyncio.sleep(scripted.delay_s)
         body = scripted.body if scripted.body is not None else default
         return web.json_response(body, status=scripted.status)
+
+    def _issue(self, user: str, message_id: str, response: web.Response) -> None:
+        """Remember `message_id` for `user` when the answer accepted it (not a scripted error)."""
+        if response.status == 200 and message_id in (response.text or ""):
+            self.issued.setdefault(user, []).append(message_id)
 
     def serve_image(self, name: str, served: Served) -> str:
         """Serve an image at GET /cdn/<name>; its address, as an attachment's payload gives it."""
@@ -189,9 +198,22 @@ class FakeGraph(FakePlatform):
         if "sender_action" in (recorded.body or {}):
             return web.json_response({"recipient_id": recorded.body["recipient"]["id"]})
         psid = recorded.body["recipient"]["id"]
-        return await self._answer(
-            self.MESSAGES, {"recipient_id": psid, "message_id": f"m_out{next(self._ids)}"}
-        )
+        mid = f"m_out{next(self._ids)}"
+        response = await self._answer(self.MESSAGES, {"recipient_id": psid, "message_id": mid})
+        self._issue(psid, mid, response)
+        return response
+
+    def delivery(self, psid: str, page_id: str) -> dict[str, Any]:
+        """The `delivery` webhook Messenger sends once the messages reach the user's phone:
+        every id accepted for them, and a watermark of now."""
+        now = int(time.time() * 1000)
+        receipt = {"mids": list(self.issued.get(psid, [])), "watermark": now}
+        return _messenger_event(psid, page_id, now, {"delivery": receipt})
+
+    def read(self, psid: str, page_id: str) -> dict[str, Any]:
+        """The `read` webhook: everything sent to the user before now was read."""
+        now = int(time.time() * 1000)
+        return _messenger_event(psid, page_id, now, {"read": {"watermark": now}})
 
     async def _profile(self, request: web.Request) -> web.Response:
         await self._record(request)
@@ -220,12 +242,27 @@ class FakeZalo(FakePlatform):
         if recorded.headers.get("access_token") not in self.valid_tokens:
             return web.json_response({"error": -216, "message": "Access token is invalid"})
         user = recorded.body["recipient"]["user_id"]
+        message_id = f"z_out{next(self._ids)}"
         default = {
             "error": 0,
             "message": "Success",
-            "data": {"message_id": f"z_out{next(self._ids)}", "user_id": user},
+            "data": {"message_id": message_id, "user_id": user},
         }
-        return await self._answer(self.SEND, default)
+        response = await self._answer(self.SEND, default)
+        self._issue(user, message_id, response)
+        return response
+
+    def receipt(self, event_name: str, user_id: str, app_id: str, oa_id: str) -> dict[str, Any]:
+        """`user_received_message` or `user_seen_message`, as the OA's webhook gets it: from
+        the OA to the user, confirming every message id accepted for the user."""
+        return {
+            "app_id": app_id,
+            "event_name": event_name,
+            "sender": {"id": oa_id},
+            "recipient": {"id": user_id},
+            "message": {"msg_ids": list(self.issued.get(user_id, []))},
+            "timestamp": str(int(time.time() * 1000)),
+        }
 
     async def _oauth(self, request: web.Request) -> web.Response:
         recorded = await self._record(request)
@@ -241,3 +278,8 @@ class FakeZalo(FakePlatform):
         return web.json_response(
             {"access_token": f"AT-new{n}", "refresh_token": f"RT-new{n}", "expires_in": "90000"}
         )
+
+
+def _messenger_event(psid: str, page_id: str, now: int, receipt: dict[str, Any]) -> dict[str, Any]:
+    event = {"sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": now, **receipt}
+    return {"object": "page", "entry": [{"id": page_id, "time": now, "messaging": [event]}]}

@@ -1,9 +1,11 @@
-"""The volunteers' desk in the admin pages: the queue of handed-off conversations, one
-conversation's history (masked), claim, reply through the citizen's channel, hand back."""
+"""The volunteers' desk in the admin pages: the queue of handed-off conversations (a citizen's
+commune first offered to its volunteers), one conversation's history (masked), claim, reply
+through the citizen's channel (typed, or one of the admins' canned replies), hand back, and what
+the help achieved."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp_jinja2
@@ -14,8 +16,10 @@ from bot.admin.auth import Session
 from bot.admin.guard import require
 from bot.admin.keys import FeaturePages, services_key
 from bot.channels.windows import window_state
-from bot.core.vntime import aware
+from bot.core.vntime import aware, local
 from bot.db.models import handoff_messages, handoffs, messages, recipients
+from bot.features.handoff import canned, outcomes, routing
+from bot.features.handoff import canned_admin as canned_pages
 from bot.features.handoff import desk as handoff
 from bot.features.handoff.desk import HandoffDesk
 
@@ -39,10 +43,18 @@ def _minutes(since: datetime | None, now: datetime) -> int:
     return int((now - aware(since)).total_seconds() // 60) if since else 0
 
 
+async def _viewer(conn: Any, session: Session) -> routing.Viewer:
+    mine = frozenset((await conn.execute(routing.communes_query(session.username))).scalars())
+    served = frozenset((await conn.execute(routing.served_query())).scalars())
+    return routing.Viewer(session.role, mine, served)
+
+
 @require()
 async def queue(request: web.Request, session: Session) -> web.StreamResponse:
     now = request.app[services_key].clock()
+    wait = request.app[desk_key].local_wait
     async with request.app[services_key].engine.connect() as conn:
+        viewer = await _viewer(conn, session)
         open_rows = (
             await conn.execute(
                 select(handoffs)
@@ -58,14 +70,22 @@ async def queue(request: web.Request, session: Session) -> web.StreamResponse:
                 .limit(20)
             )
         ).all()
-    items = [_item(row, now) for row in open_rows]
-    closed = [_item(row, now) for row in closed_rows]
-    return aiohttp_jinja2.render_template(
-        "handoffs.html", request, {"session": session, "items": items, "closed": closed}
-    )
+    # What another commune's volunteers may not take yet is not shown to them, only counted.
+    visible = [row for row in open_rows if routing.may_take(row, viewer, wait, now)]
+    items = [_item(row, now, viewer, wait) for row in visible]
+    closed = [_item(row, now, viewer, wait) for row in closed_rows]
+    context = {
+        "session": session,
+        "items": items,
+        "closed": closed,
+        "elsewhere": len(open_rows) - len(visible),
+        "wait_min": int(wait.total_seconds() // 60),
+    }
+    return aiohttp_jinja2.render_template("handoffs.html", request, context)
 
 
-def _item(row: Any, now: datetime) -> dict[str, Any]:
+def _item(row: Any, now: datetime, viewer: routing.Viewer, wait: timedelta) -> dict[str, Any]:
+    until = routing.local_until(row, wait, viewer.served)
     return {
         "id": row.id,
         "who": citizen_label(row.user_ref),
@@ -74,6 +94,11 @@ def _item(row: Any, now: datetime) -> dict[str, Any]:
         "status": row.status,
         "waiting_min": _minutes(row.created_at, now),
         "claimed_by": row.claimed_by,
+        "commune": routing.place(row.commune) if row.commune else None,
+        # "chờ tình nguyện viên xã … đến HH:MM" while only the commune's volunteers may take it.
+        "local_until": f"{local(until):%H:%M}" if until is not None and now < until else None,
+        "may_take": routing.may_take(row, viewer, wait, now),
+        "rating": outcomes.SCORES.get(row.rating) if row.rating else None,
     }
 
 
@@ -143,7 +168,12 @@ async def _detail(
 ) -> web.StreamResponse:
     handoff_id = int(request.match_info["id"])
     row, history, recipient = await _load(request, handoff_id)
-    now = request.app[services_key].clock()
+    services = request.app[services_key]
+    now = services.clock()
+    async with services.engine.connect() as conn:
+        viewer = await _viewer(conn, session)
+        recorded = await outcomes.of(conn, handoff_id)
+    replies = await canned.all_replies(services.engine)
     last_inbound = (
         now if row.channel == "web" else (recipient.last_inbound_at if recipient else None)
     )
@@ -154,9 +184,14 @@ async def _detail(
         request,
         {
             "session": session,
-            "item": _item(row, now),
+            "item": _item(row, now, viewer, request.app[desk_key].local_wait),
             "history": history,
             "can_reply": row.status == "claimed" and mine and state.human_allowed,
+            "canned": replies,
+            "outcomes": outcomes.OUTCOMES,
+            "recorded": recorded,
+            "may_record": row.claimed_by is not None
+            and (row.claimed_by == session.username or session.role == routing.ADMIN),
             "window": state.window.value,
             "mine": mine,
             "message": message,
@@ -169,10 +204,9 @@ async def _detail(
 @require()
 async def claim(request: web.Request, session: Session) -> web.StreamResponse:
     handoff_id = int(request.match_info["id"])
-    if not await request.app[desk_key].claim(handoff_id, session.username):
-        return await _detail(
-            request, session, error="Cuộc trò chuyện đã có người nhận hoặc đã đóng."
-        )
+    claimed = await request.app[desk_key].claim(handoff_id, session.username, session.role)
+    if not claimed.ok:
+        return await _detail(request, session, error=claimed.reason, status=409)
     raise web.HTTPFound(f"/admin/handoffs/{handoff_id}")
 
 
@@ -190,12 +224,56 @@ async def reply(request: web.Request, session: Session) -> web.StreamResponse:
         return await _detail(
             request, session, error=NOT_YOURS.format(name=row.claimed_by), status=403
         )
+    return await _send(request, session, handoff_id, text)
+
+
+async def _send(
+    request: web.Request, session: Session, handoff_id: int, text: str
+) -> web.StreamResponse:
     sent = await request.app[desk_key].send(
         handoff_id, text, author="volunteer", volunteer=session.username
     )
     if not sent.ok:
         return await _detail(request, session, error=f"Không gửi được: {sent.reason}.")
     raise web.HTTPFound(f"/admin/handoffs/{handoff_id}")
+
+
+@require()
+async def send_canned(request: web.Request, session: Session) -> web.StreamResponse:
+    """One of the admins' canned replies, its placeholders filled for this citizen."""
+    handoff_id = int(request.match_info["id"])
+    form = await request.post()
+    raw = str(form.get("reply", ""))
+    number = canned.reply_id(raw)
+    saved = await canned.one(request.app[services_key].engine, number) if number else None
+    if saved is None:
+        return await _detail(request, session, error="Không có mẫu trả lời này, bạn chọn lại nhé.")
+    row, _, _ = await _load(request, handoff_id)
+    if row.status != "claimed":
+        return await _detail(request, session, error="Hãy nhận cuộc trò chuyện trước khi trả lời.")
+    if row.claimed_by != session.username:
+        return await _detail(
+            request, session, error=NOT_YOURS.format(name=row.claimed_by), status=403
+        )
+    text = canned.fill(saved.text, row.commune, session.username)
+    return await _send(request, session, handoff_id, text)
+
+
+@require()
+async def record_outcomes(request: web.Request, session: Session) -> web.StreamResponse:
+    handoff_id = int(request.match_info["id"])
+    form = await request.post()
+    try:
+        chosen = outcomes.checked(str(v) for v in form.getall("outcome", []))
+    except ValueError:
+        return await _detail(request, session, error="Kết quả không có trong danh sách.")
+    await _load(request, handoff_id)  # 404 for a handoff that does not exist
+    error = await request.app[desk_key].record_outcomes(
+        handoff_id, chosen, session.username, session.role
+    )
+    if error:
+        return await _detail(request, session, error=error, status=403)
+    return await _detail(request, session, message="Đã ghi kết quả hỗ trợ.")
 
 
 @require()
@@ -212,8 +290,11 @@ async def hand_back(request: web.Request, session: Session) -> web.StreamRespons
     if row.status in handoff.OPEN_STATUSES:
         owner = session.username if row.status == "claimed" else None
         # Closed first, and only if still theirs: an admin may have taken it over meanwhile.
-        if await desk.close(handoff_id, "volunteer", owner=owner) is not None:
+        closed = await desk.close(handoff_id, "volunteer", owner=owner)
+        if closed is not None:
             await desk.send(handoff_id, handoff.HANDED_BACK, author="bot")
+            if closed.status == "claimed":
+                await desk.ask_rating(handoff_id)
     raise web.HTTPFound("/admin/handoffs")
 
 
@@ -235,6 +316,9 @@ def setup(admin_app: web.Application) -> None:
     admin_app.router.add_post(r"/handoffs/{id:\d+}/reply", reply)
     admin_app.router.add_post(r"/handoffs/{id:\d+}/close", hand_back)
     admin_app.router.add_post(r"/handoffs/{id:\d+}/takeover", take_over)
+    admin_app.router.add_post(r"/handoffs/{id:\d+}/canned", send_canned)
+    admin_app.router.add_post(r"/handoffs/{id:\d+}/outcomes", record_outcomes)
+    canned_pages.setup(admin_app)
 
 
 PAGES = FeaturePages(setup, desk_key)

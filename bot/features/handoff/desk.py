@@ -16,15 +16,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
 from bot.channels.windows import window_state
 from bot.conversation.citizens import Citizen
 from bot.core.privacy import mask_text
 from bot.core.replies import Reply
-from bot.db.models import audit_log, handoff_messages, handoffs, outbox, recipients
+from bot.db.models import (
+    audit_log,
+    handoff_messages,
+    handoff_outcomes,
+    handoffs,
+    outbox,
+    recipients,
+)
 from bot.features.base import Desk
+from bot.features.handoff import outcomes, routing
 from bot.nlu.text import folded_words
 from bot.pipeline.inbox import encode_body
 
@@ -111,7 +119,7 @@ class HandoffDesk(Desk):
             ).first()
             if existing is not None:
                 return int(existing.id)
-            return int(
+            new_id = int(
                 conn.execute(
                     handoffs.insert().values(
                         created_at=now,
@@ -119,9 +127,13 @@ class HandoffDesk(Desk):
                         user_ref=citizen.ref,
                         reason=reason,
                         status="waiting",
+                        commune=citizen.commune,
                     )
                 ).inserted_primary_key[0]
             )
+            # SQLite may reuse the id of an erased handoff: its outcomes are not this one's.
+            conn.execute(delete(handoff_outcomes).where(handoff_outcomes.c.handoff_id == new_id))
+            return new_id
 
         handoff_id = await self._writer.write(work)
         citizen.handoff_id = handoff_id
@@ -180,23 +192,68 @@ class HandoffDesk(Desk):
             self._services.citizens.drop_handoff(row.user_ref)
         return row
 
-    async def claim(self, handoff_id: int, volunteer: str) -> bool:
+    @property
+    def local_wait(self) -> timedelta:
+        """How long a citizen's commune has its volunteers to itself (see routing.py)."""
+        return timedelta(minutes=self._services.settings.handoff_local_wait_min)
+
+    async def claim(self, handoff_id: int, volunteer: str, role: str = routing.ADMIN) -> Sent:
+        """Claim a waiting handoff; a volunteer of another commune only once the citizen's
+        commune had its wait (checked in the same transaction)."""
+        now = self._clock()
+        wait = self.local_wait
+
+        def work(conn: Connection) -> Sent:
+            row = conn.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
+            if row is None or row.status != "waiting":
+                return Sent(False, "Cuộc trò chuyện đã có người nhận hoặc đã đóng.")
+            viewer = routing.viewer_sync(conn, volunteer, role)
+            if not routing.may_take(row, viewer, wait, now):
+                until = routing.local_until(row, wait, viewer.served)
+                return Sent(False, routing.too_early(row, until or now))
+            done = conn.execute(
+                update(handoffs)
+                .where(handoffs.c.id == handoff_id, handoffs.c.status == "waiting")
+                .values(status="claimed", claimed_by=volunteer, claimed_at=now)
+            ).rowcount
+            return Sent(bool(done), "" if done else "Cuộc trò chuyện đã có người nhận.")
+
+        claimed = await self._writer.write(work)
+        if claimed.ok:
+            await self.send(handoff_id, CLAIMED.format(name=volunteer), author="bot")
+        return claimed
+
+    async def ask_rating(self, handoff_id: int) -> Sent:
+        """After a volunteer helped: the citizen rates it with buttons."""
+        return await self.send(
+            handoff_id, outcomes.RATE_QUESTION, author="bot",
+            buttons=outcomes.rate_question(handoff_id).buttons,
+        )  # fmt: skip
+
+    async def rate(self, citizen: Citizen, handoff_id: int, score: int) -> str:
+        """A citizen's tap on a rating button: "rated", "again" or "no" (see outcomes.rate)."""
+        now = self._clock()
+        return await self._writer.write(
+            lambda conn: outcomes.rate(conn, handoff_id, citizen.ref, score, now)
+        )
+
+    async def record_outcomes(
+        self, handoff_id: int, chosen: list[str], by: str, role: str
+    ) -> str | None:
+        """What the handoff achieved, by the volunteer who had it (or an admin); an error
+        message, or None once stored."""
         now = self._clock()
 
-        def work(conn: Connection) -> int:
-            return int(
-                conn.execute(
-                    update(handoffs)
-                    .where(handoffs.c.id == handoff_id, handoffs.c.status == "waiting")
-                    .values(status="claimed", claimed_by=volunteer, claimed_at=now)
-                ).rowcount
-                or 0
-            )
+        def work(conn: Connection) -> str | None:
+            row = conn.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
+            if row is None or row.claimed_by is None:
+                return "Chưa có tình nguyện viên nhận cuộc trò chuyện này."
+            if row.claimed_by != by and role != routing.ADMIN:
+                return f"Chỉ {row.claimed_by} (người đã hỗ trợ) mới ghi kết quả."
+            outcomes.replace(conn, handoff_id, chosen, by, now)
+            return None
 
-        if await self._writer.write(work) != 1:
-            return False
-        await self.send(handoff_id, CLAIMED.format(name=volunteer), author="bot")
-        return True
+        return await self._writer.write(work)
 
     async def take_over(self, handoff_id: int, admin: str) -> bool:
         """An admin takes an open handoff from whoever claimed it; recorded in the audit log."""

@@ -1,10 +1,13 @@
 """The monthly newsletter: subscribing in chat, issues written by admins, and the broadcast.
 
-A broadcast goes only to subscribers inside their platform's messaging window for automated
-messages (Messenger: 24 h since the citizen's last message; Zalo: the free 48 h consultation
-window); everyone else is counted as skipped, never messaged with a tag meant for something else.
-Messages go through the outbox (rate limits, retries) and are checked against the subscription
-again just before sending, so unsubscribing stops delivery at once.
+A broadcast is a newsletter issue (to subscribers) or an alert, e.g. a new scam wave (to everyone
+who consented), to a segment: chosen communes and/or topics asked about lately, or everyone
+(bot/features/newsletter/segment.py). It goes only to those inside their platform's messaging
+window for automated messages (Messenger: 24 h since the citizen's last message; Zalo: the free
+48 h consultation window); everyone else is counted as skipped, never messaged with a tag meant
+for something else (none of Messenger's tags allows news or alerts). Messages go through the
+outbox (rate limits, retries) and are checked against the subscription (or the consent) again
+just before sending, so unsubscribing stops delivery at once.
 """
 
 from __future__ import annotations
@@ -14,15 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.facebook.adapter import TEXT_LIMIT as FACEBOOK_TEXT_LIMIT
 from bot.channels.windows import window_state
+from bot.channels.zalo.adapter import TEXT_LIMIT as ZALO_TEXT_LIMIT
 from bot.conversation.citizens import Citizen
 from bot.core.replies import Reply
-from bot.db.models import citizens, newsletter_issues, outbox, recipients
+from bot.db.models import audit_log, citizens, newsletter_issues, outbox, recipients
 from bot.features.base import Desk
+from bot.features.newsletter.segment import Segment, from_row
 from bot.pipeline.inbox import encode_body
 
 if TYPE_CHECKING:
@@ -32,8 +38,13 @@ log = logging.getLogger(__name__)
 SUBSCRIBE, UNSUBSCRIBE = "/newsletter_subscribe", "/newsletter_unsubscribe"
 UNSUBSCRIBE_BUTTON = ({"title": "Hủy nhận bản tin", "payload": UNSUBSCRIBE},)
 BROADCAST_CHANNELS = ("facebook", "zalo")
-# The outbox kind of an issue's messages (their hook: bot/features/newsletter/hooks.py).
+# The outbox kinds of an issue's and an alert's messages (hooks: bot/features/newsletter/hooks.py).
 OUTBOX_KIND = "newsletter"
+ALERT_KIND = "alert"
+# What an admin chooses to send, by its outbox kind.
+KINDS = {OUTBOX_KIND: "Bản tin", ALERT_KIND: "Cảnh báo"}
+# One platform message per citizen, so that each figure counts people.
+MESSAGE_LIMIT = min(FACEBOOK_TEXT_LIMIT, ZALO_TEXT_LIMIT)
 OFFER = (
     "Bạn có muốn nhận bản tin chuyển đổi số hằng tháng của tỉnh (tin mới, sự kiện, cảnh báo lừa "
     "đảo) qua đây không?"
@@ -50,16 +61,21 @@ class Issue:
     title: str
     body: str
     link: str | None
+    kind: str = OUTBOX_KIND
 
     def reply(self) -> Reply:
-        text = f"📰 {self.title}\n{self.body}"
-        if self.link:
-            text += f"\n{self.link}"
-        return Reply(text, UNSUBSCRIBE_BUTTON)
+        if self.kind == ALERT_KIND:
+            # An alert is not the newsletter: no button to unsubscribe from it.
+            return Reply(self._text(f"⚠️ Cảnh báo: {self.title}"))
+        return Reply(self._text(f"📰 {self.title}"), UNSUBSCRIBE_BUTTON)
+
+    def _text(self, headline: str) -> str:
+        text = f"{headline}\n{self.body}"
+        return f"{text}\n{self.link}" if self.link else text
 
 
 def _issue(row: Any) -> Issue:
-    return Issue(row.id, row.title, row.body, row.link)
+    return Issue(row.id, row.title, row.body, row.link, row.kind)
 
 
 class NewsletterDesk(Desk):
@@ -120,7 +136,10 @@ class NewsletterDesk(Desk):
             row = (
                 await conn.execute(
                     select(newsletter_issues)
-                    .where(newsletter_issues.c.status == "sent")
+                    .where(
+                        newsletter_issues.c.status == "sent",
+                        newsletter_issues.c.kind == OUTBOX_KIND,
+                    )
                     .order_by(newsletter_issues.c.sent_at.desc())
                     .limit(1)
                 )
@@ -129,9 +148,18 @@ class NewsletterDesk(Desk):
 
     # -- admin -------------------------------------------------------------------------------
     async def create(
-        self, title: str, body: str, link: str | None, author: str, send_at: datetime
+        self,
+        title: str,
+        body: str,
+        link: str | None,
+        author: str,
+        send_at: datetime,
+        *,
+        kind: str = OUTBOX_KIND,
+        segment: Segment | None = None,
     ) -> int:
         now = self._clock()
+        chosen = segment or Segment()
 
         def work(conn: Connection) -> int:
             return int(
@@ -144,15 +172,29 @@ class NewsletterDesk(Desk):
                         created_at=now,
                         send_at=send_at,
                         status="scheduled",
+                        kind=kind,
+                        **chosen.columns(),
                     )
                 ).inserted_primary_key[0]
             )
 
         return await self._writer.write(work)
 
-    async def audience(self) -> tuple[list[Any], list[Any]]:
-        """Subscribers inside their window now, and those outside it."""
+    async def audience(
+        self, kind: str = OUTBOX_KIND, segment: Segment | None = None
+    ) -> tuple[list[Any], list[Any]]:
+        """Who a broadcast of `kind` to `segment` is for: those inside their window now, and
+        those outside it. An issue is for subscribers, an alert for everyone who consented;
+        never for someone who unfollowed the OA."""
         now = self._clock()
+        wanted = [
+            citizens.c.consent == "granted",
+            citizens.c.channel.in_(BROADCAST_CHANNELS),
+            or_(recipients.c.followed.is_(None), recipients.c.followed.is_(True)),
+            *(segment or Segment()).conditions(now),
+        ]
+        if kind == OUTBOX_KIND:
+            wanted.append(citizens.c.newsletter.is_(True))
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
@@ -165,11 +207,7 @@ class NewsletterDesk(Desk):
                     .select_from(
                         citizens.join(recipients, recipients.c.user_ref == citizens.c.user_ref)
                     )
-                    .where(
-                        citizens.c.newsletter.is_(True),
-                        citizens.c.consent == "granted",
-                        citizens.c.channel.in_(BROADCAST_CHANNELS),
-                    )
+                    .where(*wanted)
                 )
             ).all()
         inside: list[Any] = []
@@ -192,11 +230,11 @@ class NewsletterDesk(Desk):
                 )
             ).all()
         for row in due:
-            await self._broadcast(_issue(row))
+            await self._broadcast(_issue(row), from_row(row))
         return len(due)
 
-    async def _broadcast(self, issue: Issue) -> None:
-        inside, outside = await self.audience()
+    async def _broadcast(self, issue: Issue, segment: Segment) -> None:
+        inside, outside = await self.audience(issue.kind, segment)
         now = self._clock()
         rows = []
         for sub in inside:
@@ -214,7 +252,7 @@ class NewsletterDesk(Desk):
                     "attempts": 0,
                     "next_attempt_at": now,
                     "issue_id": issue.id,
-                    "kind": OUTBOX_KIND,
+                    "kind": issue.kind,
                 }
                 for body in bodies
             ]
@@ -233,12 +271,21 @@ class NewsletterDesk(Desk):
                     skipped=len(outside),
                 )
             )
-            if done.rowcount == 1 and rows:  # another worker may have sent it already
+            if done.rowcount != 1:  # another worker sent it already
+                return
+            if rows:
                 conn.execute(outbox.insert(), rows)
+            # For audit: what was broadcast and to how many, never to whom.
+            conn.execute(
+                audit_log.insert().values(
+                    created_at=now, action=f"broadcast_{issue.kind}", rows=len(inside)
+                )
+            )
 
         await self._writer.write(work)
         log.info(
-            "newsletter issue %d: %d queued, %d outside the window",
+            "%s %d: %d queued, %d outside the window",
+            issue.kind,
             issue.id,
             len(inside),
             len(outside),
@@ -269,6 +316,8 @@ class NewsletterDesk(Desk):
         return [
             {
                 "id": r.id,
+                "kind": r.kind,
+                "segment": from_row(r).describe(),
                 "title": r.title,
                 "status": r.status,
                 "send_at": r.send_at,
@@ -297,6 +346,14 @@ class NewsletterDesk(Desk):
                     )
                 ).scalar_one()
             )
+
+
+async def still_consented(engine: AsyncEngine, ref: str) -> bool:
+    async with engine.connect() as conn:
+        consent = (
+            await conn.execute(select(citizens.c.consent).where(citizens.c.user_ref == ref))
+        ).scalar()
+    return consent == "granted"
 
 
 async def still_subscribed(engine: AsyncEngine, ref: str) -> bool:

@@ -1,4 +1,4 @@
-"""The monthly newsletter, as the registry sees it."""
+"""The monthly newsletter and the alerts to a segment, as the registry sees them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from bot.features.newsletter import admin as newsletter_admin
 from bot.features.newsletter import figures as newsletter_figures
 from bot.features.newsletter.chat import chat
 from bot.features.newsletter.desk import NewsletterDesk
-from bot.features.newsletter.hooks import OUTBOX_KIND, newsletter_hooks
+from bot.features.newsletter.hooks import ALERT_KIND, OUTBOX_KIND, alert_hooks, newsletter_hooks
 from bot.pipeline.hooks import SendHooks
 
 
@@ -19,8 +19,12 @@ async def send_due(desk: NewsletterDesk, services: Services) -> None:
 
 
 def outbox_hooks(services: Services, directory: RecipientDirectory) -> dict[str, SendHooks]:
-    """An issue is not sent to a citizen who unsubscribed after it was queued."""
-    return {OUTBOX_KIND: newsletter_hooks(services.engine)}
+    """An issue is not sent to a citizen who unsubscribed after it was queued, nor an alert to
+    one who withdrew consent."""
+    return {
+        OUTBOX_KIND: newsletter_hooks(services.engine),
+        ALERT_KIND: alert_hooks(services.engine),
+    }
 
 
 FEATURE = Feature(

@@ -1,4 +1,5 @@
-"""The newsletter's figures: subscribers now, issues sent in the period and their delivery."""
+"""The newsletter's figures: subscribers now, issues sent in the period and their delivery; and
+the alerts sent to a segment."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.admin.figures import DashboardRow, FigureProvider, Period, ReportPart, Row
 from bot.db.models import citizens, newsletter_issues, outbox
+from bot.features.newsletter.desk import ALERT_KIND, OUTBOX_KIND
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,9 @@ class NewsletterFigures:
     sent: int
     failed: int
     cancelled: int
+    # Alerts (e.g. a new scam wave) broadcast in the period, and their messages sent.
+    alerts: int
+    alerts_sent: int
 
 
 async def figures(conn: AsyncConnection, period: Period) -> NewsletterFigures:
@@ -36,23 +41,30 @@ async def figures(conn: AsyncConnection, period: Period) -> NewsletterFigures:
     issues = (
         await conn.execute(
             select(func.count(), func.sum(n.queued), func.sum(n.skipped)).where(
-                n.sent_at >= begin, n.sent_at < end, n.status == "sent"
+                n.sent_at >= begin, n.sent_at < end, n.status == "sent", n.kind == OUTBOX_KIND
             )
         )
     ).one()
-    sends = dict(
-        (
-            await conn.execute(
-                select(outbox.c.status, func.count())
-                .where(
-                    outbox.c.issue_id.is_not(None),
-                    outbox.c.created_at >= begin,
-                    outbox.c.created_at < end,
-                )
-                .group_by(outbox.c.status)
+    alerts = (
+        await conn.execute(
+            select(func.count()).where(
+                n.sent_at >= begin, n.sent_at < end, n.status == "sent", n.kind == ALERT_KIND
             )
-        ).all()
-    )
+        )
+    ).scalar_one()
+    by_kind = (
+        await conn.execute(
+            select(outbox.c.kind, outbox.c.status, func.count())
+            .where(
+                outbox.c.issue_id.is_not(None),
+                outbox.c.created_at >= begin,
+                outbox.c.created_at < end,
+            )
+            .group_by(outbox.c.kind, outbox.c.status)
+        )
+    ).all()
+    sends = {status: n for kind, status, n in by_kind if kind == OUTBOX_KIND}
+    alert_sends = {status: n for kind, status, n in by_kind if kind == ALERT_KIND}
     return NewsletterFigures(
         subscribers=int(subscribers),
         issues=int(issues[0] or 0),
@@ -61,6 +73,8 @@ async def figures(conn: AsyncConnection, period: Period) -> NewsletterFigures:
         sent=int(sends.get("sent", 0)),
         failed=int(sends.get("dead", 0)),
         cancelled=int(sends.get("cancelled", 0)),
+        alerts=int(alerts),
+        alerts_sent=int(alert_sends.get("sent", 0)),
     )
 
 
@@ -70,7 +84,8 @@ def dashboard(f: NewsletterFigures) -> list[DashboardRow]:
             "Bản tin: người đăng ký / số phát hành / đã gửi / bỏ qua",
             f"{f.subscribers} / {f.issues} / {f.sent} / {f.skipped}",
             "newsletter",
-        )
+        ),
+        DashboardRow("Cảnh báo: số đợt / tin đã gửi", f"{f.alerts} / {f.alerts_sent}", "alerts"),
     ]
 
 
@@ -83,6 +98,8 @@ def report(f: NewsletterFigures) -> ReportPart:
         ["Lượt bỏ qua (ngoài thời gian cho phép)", f.skipped],
         ["Gửi thành công", f.sent],
         ["Gửi lỗi", f.failed],
+        ["Số đợt cảnh báo gửi trong kỳ", f.alerts],
+        ["Tin cảnh báo gửi thành công", f.alerts_sent],
     ]
     return ReportPart(sheets={"Bản tin": sheet})
 

@@ -87,11 +87,12 @@ async def test_volunteer_claims_replies_and_hands_back_on_messenger(channels: Ch
     assert sent[-1].body["tag"] == "HUMAN_AGENT"
 
     await channels.client.post(f"/admin/handoffs/{handoff_id}/close", data={"csrf": csrf})
-    sent = await graph.wait_messages(before + 6)
-    assert "kết thúc hỗ trợ" in sent[-1].body["message"]["text"]
+    sent = await graph.wait_messages(before + 7)
+    assert "kết thúc hỗ trợ" in sent[-2].body["message"]["text"]
+    assert "quick_replies" in sent[-1].body["message"]  # the citizen is asked to rate the help
     # Back with the assistant.
     await channels.post_facebook(fb_text("4411", "vneid la gi", "m_h4"))
-    sent = await graph.wait_messages(before + 7)
+    sent = await graph.wait_messages(before + 8)
     assert (
         "VNeID" in sent[-1].body["message"]["text"] or "VNeID" in sent[-2].body["message"]["text"]
     )

@@ -49,10 +49,11 @@ async def test_subscribe_preview_send_inside_the_window_and_unsubscribe(
     }
     preview = await (await client.post("/admin/newsletter/preview", data=issue)).text()
     assert "📰 Bản tin tháng 11/2026" in preview
-    assert "1 người nhận, 1 người bỏ qua" in preview
+    assert '<strong data-figure="inside">1</strong> người nhận' in preview
+    assert '<strong data-figure="outside">1</strong> người ngoài thời gian cho phép' in preview
     assert len(graph.messages()) == 4  # a preview sends nothing
     done = await (await client.post("/admin/newsletter", data=issue)).text()
-    assert "Đã gửi bản tin #1" in done
+    assert "Đã gửi bản tin #1: 1 người nhận, 1 người ngoài thời gian cho phép." in done
     sent = await graph.wait_messages(5)
     assert sent[-1].body["recipient"] == {"id": "9901"}
     assert sent[-1].body["messaging_type"] == "UPDATE"
@@ -64,10 +65,11 @@ async def test_subscribe_preview_send_inside_the_window_and_unsubscribe(
     assert kinds == [("newsletter",)]
 
     page = await (await client.get("/admin/newsletter")).text()
-    row = re.search(r"<td>1</td><td>Bản tin tháng 11/2026</td>(.*?)</tr>", page, re.S)
+    row = re.search(r"<td>1</td><td>Bản tin</td><td>Bản tin tháng 11/2026</td>(.*?)</tr>", page)
     assert row is not None
-    cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
-    assert cells[:5] == ["đã gửi", "2", "1", "1", "1"]  # subscribers, queued, skipped, sent
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+    # Segment, status, subscribers, outside the window, sent.
+    assert cells[:5] == ["Tất cả", "đã gửi", "2", "1", "1"]
     stats = await (await client.get("/admin/api/stats")).json()
     assert stats["newsletter"] == {
         "subscribers": 2,
@@ -77,6 +79,8 @@ async def test_subscribe_preview_send_inside_the_window_and_unsubscribe(
         "sent": 1,
         "failed": 0,
         "cancelled": 0,
+        "alerts": 0,
+        "alerts_sent": 0,
     }
     # Latest issue on request.
     await channels.post_facebook(fb_text("9903", "có tin gì mới không", "m_l9903"))
