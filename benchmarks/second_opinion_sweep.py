@@ -1,5 +1,5 @@
-"""The second opinion's thresholds swept on the old held-out set (a development set; the 2026
-test set is never used here). Prints the best points; given five values (sure, plausible, near,
+"""The second opinion's thresholds swept on the development sets: the old held-out set and the
+2026 set (measured once in session 9, tuned on since); the frozen 2026b test set is never used here. Prints the best points; given five values (sure, plausible, near,
 far, floor), also the wrong answers at that point:
 
     python -m benchmarks.second_opinion_sweep [0.6 0.4 0.5 0.25 0.25]
@@ -19,9 +19,10 @@ from bot.nlu.retrieval import Neighbour, Retriever
 from bot.nlu.second_opinion import Kind, Thresholds, decide, ranking_of
 from bot.settings import PROJECT_ROOT
 
+DEV_2026 = PROJECT_ROOT / "tests" / "data" / "nlu_test_2026.tsv"
 Read = tuple[Example, list[tuple[str, float]], list[Neighbour]]
 GRID = (
-    (0.5, 0.6, 0.7, 0.8),
+    (0.5, 0.6, 0.7, 0.8, 0.9),
     (0.2, 0.3, 0.4),
     (0.3, 0.4, 0.5, 0.6),
     (0.15, 0.2, 0.25, 0.3),
@@ -34,7 +35,7 @@ async def read_all() -> list[Read]:
     await runner.load()
     retriever = Retriever.load()
     found = []
-    for example in load_heldout():
+    for example in [*load_heldout(), *load_heldout(DEV_2026)]:
         parse = await runner.parse(example.text)
         found.append((example, ranking_of(parse), retriever.ranking(example.text)))
     await runner.stop()

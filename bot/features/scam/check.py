@@ -56,7 +56,8 @@ SIGNALS = (
             r"(?:doc|cung cap|nhap|bao lai|bao cho|dien) (?:\w+ ){0,3}"
             r"(?:ma|otp|mat khau|cvv|passcode|pin)\b(?! (?:giam|khuyen|don|van don|qr|so thue))",
             # "mà" (but) folds like "mã": after "gửi", "cho", "xin" the code must look like one.
-            r"(?:gui|dua|cho|xin|doi|hoi|lay) (?:\w+ ){0,3}(?:otp|mat khau|cvv|passcode|pin|ma "
+            # "hãy đổi mật khẩu" (change it) folds like "đòi mật khẩu" (demand it): advice.
+            r"(?:gui|dua|cho|xin|doi(?! mat khau)|hoi|lay) (?:\w+ ){0,3}(?:otp|mat khau|cvv|passcode|pin|ma "
             r"(?:otp|xac|so|pin|bao mat|kich hoat|giao dich|nay|do|vua|\d|\[ma\]|gui|ve|dang nhap)"
             r")\b",
             # Card or account details typed into a form or read out.
@@ -103,10 +104,17 @@ SIGNALS = (
             r"(?:chuyen|nop|dong|nap) (?:truoc |them )?\d+ ?%",
             # Paying to prove something: clean money, income, a loan's worth.
             r"(?:chuyen|nop|dong|nap)[^.!?]{0,40}\bde chung minh",
-            rf"(?:chuyen|\bck|gui|nap|nop|dong|tra) (?:\w+ ){{0,5}}{_DESTINATION}",
+            # "biến động số dư ... vào tk" is a balance notice, not a payment asked for.
+            rf"(?:chuyen|\bck|gui|nap|nop|(?<!bien )dong|tra) (?:\w+ ){{0,5}}{_DESTINATION}",
             rf"\bdong (?:them |truoc )?{_AMOUNT}",
             r"(?<!nguoi )(?:chuyen|nop|dong|tra) (?:khoan |tien )?(?:phi|le phi|thue)\b",
             r"dong tien (?:\w+ ){0,4}gap|can gap (?:\w+ ){0,2}\d",
+            # Top-up cards bought for someone, their codes sent: money that cannot come back.
+            r"(?:nho|giup|ho) (?:\w+ ){0,4}(?:mua )?(?:\w+ ){0,2}the (?:cao|dien thoai|game|nap)",
+            r"mua (?:\w+ ){0,4}the (?:cao|dien thoai|game|nap)(?: \w+){0,8} (?:gui|chup|doc) "
+            r"(?:\w+ ){0,2}ma",
+            # A fine paid through a link: the traffic police never send one.
+            r"(?:nop|dong) (?:tien )?phat (?:\w+ ){0,3}(?:qua|tai|theo|bang) (?:duong )?link",
         ),
     ),
     Signal(
@@ -149,6 +157,7 @@ SIGNALS = (
             r"thiet bi la",
             r"(?:hoat dong|giao dich) (?:bat thuong|dang cho)",
             r"dong bang",
+            r"(?:giu|tuoc|thu hoi) (?:\w+ )?(?:bang lai|gplx|giay phep lai xe)",
             r"trieu tap",
             r"phong toa",
             r"khong (?:duoc )?(?:tiet lo|noi|bao) (?:voi|cho) (?:nguoi than|gia dinh|nguoi nha)",
@@ -217,7 +226,7 @@ SIGNALS = (
             r"bam (?:vao )?(?:link|duong link|duong dan)\b(?! la\b)",
             r"(?:dien|nhap|dang ky|xac nhan) (?:\w+ ){0,3}(?:tai|qua|vao|theo) "
             r"(?:duong )?(?:link|dan)\b",
-            r"(?:tai|qua|theo) (?:duong )?link (?:nay|sau|duoi|ben duoi|kem|ho gui)",
+            r"(?:tai|qua|theo) (?:duong )?link (?:nay|sau|duoi|ben duoi|kem|ho gui|do)",
             r"truy cap (?:link|duong link|vao)",
             r"click",
             r"nhan vao (?:link|duong)",
@@ -240,6 +249,10 @@ SIGNALS = (
             r"lai \d+ ?%",
             r"loi nhuan \d+ ?%|cam ket (?:loi nhuan|lai|hoan von)",
             r"tien ao",
+            # A group that shows off its gains, an exchange nobody knows.
+            r"nhom (?:\w+ )?(?:dau tu|chung khoan|co phieu|tien ao|coin|forex)",
+            r"(?:mo tai khoan|nap tien|dau tu) (?:\w+ ){0,3}san (?:la|ao|nuoc ngoai|khong ro)",
+            r"khoe lai",
             r"lay lai (?:\w+ )?tien",
             r"thu hoi tien",
             r"tra cong",
@@ -303,7 +316,7 @@ OFFICIAL_SUFFIXES = (".gov.vn", "vietcombank.com.vn", "vietinbank.vn", "agribank
 # Words of a lure or a fake login in an address, written together as addresses have them.
 _LURE_SLUG = re.compile(
     r"nhanqua|quatang|trian|trungthuong|nhanthuong|hoantien|hoanthue|nhantien|sinhtrac|xacthuc|"
-    r"xacminh|capnhat|nhiemvu|vaytien|giaingan|thuhoi|khoiphuc|mokhoa"
+    r"xacminh|capnhat|nhiemvu|vaytien|giaingan|thuhoi|khoiphuc|mokhoa|dautu|coin|forex|laicao"
 )
 # A login page counts on a made-up host ("secure-login24.com"), not on a known site's own.
 _LOGIN_SLUG = re.compile(r"dangnhap|login|signin|verify")
@@ -412,6 +425,11 @@ _REPORTED = re.compile(
 # "thủ đoạn giả mạo tin nhắn yêu cầu cập nhật..."): their requests, quoted, are not made here.
 _DESCRIBED_DANGER = re.compile(
     rf"\b(?:thu doan|doi tuong|nhieu nguoi){_CLAUSE}*|"
+    # "cẩn trọng với cuộc gọi giả danh...", "triệt phá đường dây...": warnings and news.
+    rf"\b(?:can trong|canh giac|coi chung|de phong|luu y) (?:voi|truoc)\b{_CLAUSE}*|"
+    rf"\btriet pha\b{_CLAUSE}*|"
+    # A message headed "Cảnh báo": its first sentence tells what to refuse.
+    r"^\W*canh bao\b[^.!?\n]*|"
     # To the end of the sentence: the scammers named as such ("kẻ gian giả danh..."; "bị kẻ gian"
     # tells the reader he is a victim, which scammers say), what they often do, and a scheme told
     # by what it does to its victims ("dụ người dân nạp tiền").
@@ -427,7 +445,9 @@ _IN_PERSON = re.compile(
     r"\b(?:ra|den|toi) (?:quay|phong giao dich|chi nhanh|tru so)\b|"
     r"\btai (?:quay|phong|tru so|diem thu|buu cuc|chi nhanh|truong|nha van hoa|hoi truong|"
     r"diem phuc vu)\b|truc tiep|"
-    r"khi nhan hang|\bhoa don\b|ghi tren (?:thong bao|hoa don|giay)|mot cua"
+    r"khi nhan hang|\bhoa don\b|ghi tren (?:thong bao|hoa don|giay)|mot cua|"
+    # Official portals and apps: a tax paid there reaches the State.
+    r"\.gov\.vn\b|\betax\b"
 )
 
 

@@ -2,9 +2,9 @@
 
 A message counts as flagged when rated suspicious or very likely a scam. The sets are reported
 apart. Development sets, looked at while writing the rules: tests/data/scam_examples.tsv, and the
-two test parts measured once on 2026-11-30 and tuned on since (scam_test.tsv: 0.89 / 0.90;
-scam_test_2026b.tsv: 0.93 / 0.96). The frozen test part, tests/data/scam_test_2026c.tsv, is kept
-outside the repository and scored only where the lead puts it back. The test parts are also scored
+three test parts measured once on 2026-11-30 and tuned on since (scam_test.tsv: 0.89 / 0.90;
+scam_test_2026b.tsv: 0.93 / 0.96; scam_test_2026c.tsv: 0.94 / 0.94). The frozen test part,
+tests/data/frozen/scam_test_2026d.tsv, is never read while writing rules. The test parts are also scored
 by kind (paste, description, link, question). Each message is masked first, as every channel masks
 it before the check reads it.
 """
@@ -22,14 +22,17 @@ DATA = PROJECT_ROOT / "tests" / "data"
 DEVELOPMENT = DATA / "scam_examples.tsv"
 TEST = DATA / "scam_test.tsv"  # measured once, then tuned on
 TEST_2026B = DATA / "scam_test_2026b.tsv"  # measured once, then tuned on
-# Never read while writing rules; measured once (0.94 / 0.94).
-FROZEN = DATA / "scam_test_2026c.tsv"
+TEST_2026C = DATA / "scam_test_2026c.tsv"  # measured once (0.94 / 0.94), then tuned on
+# Written before session 10's rules by a writer who saw neither rules nor examples; never read
+# while writing rules; measured once.
+FROZEN = DATA / "frozen" / "scam_test_2026d.tsv"
 # Name, path, and whether its mistakes may be read.
 SETS: tuple[tuple[str, Path, bool], ...] = (
     ("development", DEVELOPMENT, True),
     ("test (development now)", TEST, True),
     ("test 2026b (development now)", TEST_2026B, True),
-    ("test 2026c (frozen)", FROZEN, False),
+    ("test 2026c (development now)", TEST_2026C, True),
+    ("test 2026d (frozen)", FROZEN, False),
 )
 
 

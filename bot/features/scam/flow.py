@@ -15,6 +15,13 @@ CHECK_PAYLOAD = "/scam_check"
 AWAITING = "scamcheck"
 # A pasted message is long; "tin nhắn lừa đảo là gì" is a question about scams, not a paste.
 PASTE_MIN_WORDS = 8
+# What a request to check points at: a message, a link, a number, a call, a page, an offer.
+_REFERENT = re.compile(
+    r"\b(?:tin|tn|sms|link|duong (?:link|dan)|so|sdt|cuoc goi|goi|trang|web|website|email|mail|"
+    r"loi moi|nhom|stk|nay|do|kia|ho|nguoi)\b"
+)
+# "... kiểm tra ở đâu", "... trước khi chuyển tiền": how to check, asked in general.
+_HOW = re.compile(r"\b(?:o dau|the nao|lam sao|nhu the nao|ntn|truoc khi|cach nao|bang cach)\b")
 # After a harmless verdict on a screenshot's text.
 SCREENSHOT_LOW = (
     "Mình đọc chữ trong ảnh nên có thể sót chữ hoặc đường link. "
@@ -39,7 +46,12 @@ async def handle(
         return _verdict(text)
     if ASK.search(folded):
         rest = ASK.sub(" ", folded).split()
-        if len(rest) >= PASTE_MIN_WORDS or any(ch.isdigit() for ch in text):
+        digits = any(ch.isdigit() for ch in text)
+        general = _HOW.search(folded) or (len(rest) >= 2 and not _REFERENT.search(folded))
+        if general and not digits and check(text).risk is Risk.LOW:
+            # "dùng wifi quán cà phê có sao không": a safety question for the topic's answer.
+            return None
+        if len(rest) >= PASTE_MIN_WORDS or digits:
             return _verdict(text)
         await registry.update(citizen, awaiting=AWAITING)
         return reply.ask(), "scam_check_ask"

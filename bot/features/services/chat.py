@@ -4,16 +4,19 @@ A service's button is answered here, before the NLU."""
 
 from __future__ import annotations
 
+import re
+
 from bot.conversation.chain import Answer, ChatHandlers, Notice, Turn
 from bot.core.services import Services
 from bot.features.services import card
 from bot.features.services.catalog import Catalog, Service, load_catalog
 from bot.nlu.second_opinion import Kind
+from bot.nlu.text import folded_words
 
 CARD_INTENT, CHOICE_INTENT = "service_card", "service_choice"
 # Topics whose confident answer is kept when the message also names a service: the message is
 # about a scam, an account, data, a person or a campaign, not the procedure (a VNeID answer is
-# the assistant's own guide). Under any other topic (small talk included) the card answers.
+# the assistant's own guide); `keeps_topic` weighs the message's words.
 KEEP_TOPICS = frozenset(
     {
         "scam_awareness", "report_incident", "account_security", "privacy_data", "data_rights",
@@ -22,9 +25,47 @@ KEEP_TOPICS = frozenset(
 )  # fmt: skip
 
 
+# Words that make a message naming a service about the kept topic rather than the procedure:
+# "chứng chỉ lý lịch tư pháp giả" is a scam; "xin trích lục khai sinh" is the procedure, whatever
+# the classifier hears in it.
+_TOPIC_CUES = {
+    "scam_awareness": r"lua|gia mao|gia danh|mao danh|scam|chiem doat|link la|chuyen tien|ck",
+    "report_incident": r"lua|to giac|bao cao|trinh bao|gia mao|mao danh|chiem doat",
+    "account_security": r"mat khau|mk|hack|bi chiem|xac thuc 2|2 lop|bao mat tai khoan|otp",
+    "privacy_data": r"du lieu|thong tin ca nhan|(?:bi )?lo|ro ri|bao mat|rieng tu|dang (?:anh|len)|"
+    r"chup (?:anh|hinh)|luat",
+    "data_rights": r"du lieu|thong tin (?:cua )?(?:toi|minh|em)|xoa|luu (?:gi|nhung gi)|rieng tu",
+}
+_CUES = {topic: re.compile(rf"\b(?:{words})\b") for topic, words in _TOPIC_CUES.items()}
+# Asking how to get a service done: "xin", "làm ở đâu", "lệ phí", "đăng ký"...
+_PROCEDURE = re.compile(
+    r"\b(?:cap|cap lai|cap doi|dang ky|dk|xin|thu tuc|ho so|nop|le phi|mat phi|mat tien|o dau|"
+    r"gia han|tich hop|trich luc|chung thuc|bao lau|giay to can|mau|lam (?:the|lai|o|giay|so)|"
+    r"doi (?:the|gplx|bang|giay|cccd|can cuoc|sang))\b"
+)
+# Topics whose answer never beats a named service's card.
+_CARD_TOPICS = frozenset({"public_services", "digital_government", "out_of_scope", "smalltalk"})
+
+
+def keeps_topic(topic: str, folded: str, service: Service | None) -> bool:
+    """Whether the NLU's confident `topic` answers a message that names `service`, rather than
+    the service's card: "bệnh viện có dùng sổ sức khỏe điện tử chưa" asks about hospitals."""
+    if topic == "vneid":
+        # "đăng ký thường trú trên VNeID" asks for the procedure; VNeID's own services stay.
+        return service is None or topic_of(service) == "vneid"
+    cue = _CUES.get(topic)
+    if cue is not None and cue.search(folded):
+        return True
+    if topic in KEEP_TOPICS and topic not in _CUES:
+        return True  # a person, the quiz, a contest, the newsletter
+    if topic in _CARD_TOPICS:
+        return False
+    return not _PROCEDURE.search(folded)
+
+
 def topic_of(service: Service) -> str:
-    """VNeID accounts are their own topic; every other service is a public service."""
-    return "vneid" if service.id.startswith("vneid_") else "public_services"
+    """VNeID's own services are its topic; every other service is a public service."""
+    return "vneid" if "vneid" in service.id else "public_services"
 
 
 def chat(desk: None, services: Services, catalog: Catalog | None = None) -> ChatHandlers:
@@ -60,7 +101,7 @@ def chat(desk: None, services: Services, catalog: Catalog | None = None) -> Chat
                 reply = card.choices(closest, ambiguous=False)
                 return Answer([reply], CHOICE_INTENT, topic, Notice.FIRST_CONTACT)
             return None
-        if not unsure and topic in KEEP_TOPICS:
+        if not unsure and keeps_topic(topic, folded_words(text), match.service):
             return None  # e.g. a scam that names a service: the NLU's answer is about the scam
         if match.service is not None:
             return card_answer(match.service)

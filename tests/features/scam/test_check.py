@@ -13,25 +13,28 @@ from bot.features.scam.evaluation import (
     FROZEN,
     TEST,
     TEST_2026B,
+    TEST_2026C,
     evaluate,
     load,
 )
 
 # Development sets and the least precision and recall CI accepts on each, a little below the
-# figures measured on 2026-11-30 after round 2 of issue 16 (1.00 / 1.00 on all three). The test
-# parts were measured once before being tuned on: scam_test.tsv 0.89 / 0.90, 2026b 0.93 / 0.96.
-# The frozen part (2026c), measured once on 2026-11-30 after round 2: precision 0.94, recall 0.94
-# (72 of 77 scams warned, 5 of 65 harmless messages warned); CI holds it a little below.
+# figures measured on 2026-11-30 after round 3 of issue 16 (1.00 / 1.00 on all four). The test
+# parts were measured once before being tuned on: scam_test.tsv 0.89 / 0.90, 2026b 0.93 / 0.96,
+# 2026c 0.94 / 0.94. The frozen part (2026d), measured once on 2026-11-30 after round 3:
+# precision 0.91, recall 0.92 (69 of 75 scams warned, 7 of 75 harmless messages warned); CI holds
+# it a little below.
 THRESHOLDS = (
-    pytest.param(FROZEN, 0.92, 0.92, id="frozen-2026c"),
+    pytest.param(FROZEN, 0.89, 0.90, id="frozen-2026d"),
     pytest.param(DEVELOPMENT, 0.97, 0.97, id="development"),
     pytest.param(TEST, 0.97, 0.97, id="test"),
     pytest.param(TEST_2026B, 0.97, 0.97, id="test-2026b"),
+    pytest.param(TEST_2026C, 0.97, 0.97, id="test-2026c"),
 )
 
 
 def test_the_labelled_sets_are_big_enough_and_balanced() -> None:
-    sets = [load(DEVELOPMENT), load(TEST), load(TEST_2026B)]
+    sets = [load(DEVELOPMENT), load(TEST), load(TEST_2026B), load(TEST_2026C)]
     assert sum(len(rows) for rows in sets) >= 400
     for rows in sets:
         labels = [row.label for row in rows]
