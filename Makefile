@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install train run test test-unit validate story-test browser-deps ocr-deps lint format nlu-report simulate-day lock clean
+.PHONY: help install train run test test-unit validate story-test browser-deps ocr-deps lint format nlu-report simulate-day screenshots lock clean
 
 help:
 	@echo "make run        start the assistant (web chat on http://127.0.0.1:8080)"
@@ -23,6 +23,7 @@ help:
 	@echo "make lint       ruff + mypy"
 	@echo "make nlu-report accuracy on the held-out test set"
 	@echo "make simulate-day  a simulated day of traffic, every figure checked"
+	@echo "make screenshots   redraw the README's pictures of the admin pages (browser tests)"
 
 $(PY):
 	@py=$$(scripts/find-python.sh) && echo "creating $(VENV) with $$py" && "$$py" -m venv $(VENV)
@@ -61,6 +62,11 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# The README's pictures of the admin pages, taken by the browser tests.
+screenshots: train browser-deps
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -q \
+	  tests/browser/test_review_retrain_swap_browser.py tests/browser/test_desk_and_broadcast_browser.py
 
 # Screenshots citizens send are read by Debian's Tesseract with its Vietnamese data (and the tests
 # draw them with DejaVu Sans); install them when missing (root, as for Chromium).

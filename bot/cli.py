@@ -1,5 +1,5 @@
 """Command line: `python -m bot run | train | ask | chat | simulate | fake-platforms |
-facebook setup-profile | zalo set-tokens | db upgrade | backup | restore`."""
+facebook setup-profile | zalo set-tokens | review | db upgrade | backup | restore`."""
 
 from __future__ import annotations
 
@@ -286,6 +286,48 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """The review queue's groups (as /admin/review shows them), as a table or as JSON."""
+    from datetime import datetime, timezone
+
+    from bot.db.engine import create_engine
+    from bot.db.migrate import upgrade
+    from bot.review.queue import groups
+
+    settings = _settings(args)
+    upgrade(settings.database_url)
+
+    async def read() -> list[Any]:
+        engine = create_engine(settings.database_url)
+        try:
+            return await groups(engine, datetime.now(timezone.utc), settings.review_low_confidence)
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(read())
+    rows = [
+        {
+            "key": g.key,
+            "count": g.count,
+            "weeks": dict(g.weeks()),
+            "reasons": dict(g.reasons()),
+            "examples": g.examples(),
+        }
+        for g in found
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("Không có câu hỏi nào cần xem lại.")
+        return 0
+    print(f"{len(rows)} nhóm, {sum(r['count'] for r in rows)} câu hỏi")
+    for row in rows:
+        weeks = ", ".join(f"{w}: {n}" for w, n in row["weeks"].items())
+        print(f"{row['key']}  {row['count']:>4}  {row['examples'][0]}  ({weeks})")
+    return 0
+
+
 # -- db ------------------------------------------------------------------------------------
 
 
@@ -481,6 +523,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--turns", action="store_true", help="also run dispatcher and relay")
     worker.add_argument("--hints", help="Unix datagram socket for the gateway's hints")
     worker.set_defaults(func=cmd_agent_worker)
+
+    review = sub.add_parser("review", help="questions to review, grouped by similarity")
+    review.add_argument("--json", action="store_true", help="the groups as JSON")
+    review.set_defaults(func=cmd_review)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -223,6 +223,8 @@ class Settings:
     # ATTACHMENT_ALLOW_PRIVATE=1: a citizen's image may be fetched from a loopback or private
     # address (tests and local fake platforms); off, only public addresses are fetched.
     attachment_allow_private: bool = False
+    # REVIEW_LOW_CONFIDENCE: a question answered less sure than this joins the review queue.
+    review_low_confidence: float = 0.6
 
     @property
     def worker_id(self) -> str:
@@ -298,6 +300,7 @@ class Settings:
             admin_insecure_cookies=_flag(env, "ADMIN_INSECURE_COOKIES"),
             web_chat_frame_ancestors=_origins(env, "WEB_CHAT_FRAME_ANCESTORS"),
             attachment_allow_private=_flag(env, "ATTACHMENT_ALLOW_PRIVATE"),
+            review_low_confidence=_float(env, "REVIEW_LOW_CONFIDENCE", 0.6, low=0.0, high=1.0),
             zalo=ZaloSettings(
                 app_id=_str(env, "ZALO_APP_ID"),
                 app_secret=_str(env, "ZALO_APP_SECRET"),

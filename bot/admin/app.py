@@ -17,7 +17,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.web_urldispatcher import PrefixedSubAppResource
 
-from bot.admin import answers, content, pages
+from bot.admin import answers, content, pages, review
 from bot.admin.auth import SessionSigner
 from bot.admin.figures import FigureProvider
 from bot.admin.guard import STYLE, guard
@@ -31,6 +31,7 @@ from bot.admin.keys import (
     signer_key,
 )
 from bot.admin.limiter import LoginLimiter
+from bot.modelops import admin as models_admin
 
 PREFIX = "/admin"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -68,6 +69,8 @@ def create_admin_app(
     pages.setup(admin_app)
     content.setup(admin_app)
     answers.setup(admin_app)
+    models_admin.setup(admin_app)
+    review.setup(admin_app)
     for feature in feature_pages.values():
         feature.setup(admin_app)
 

@@ -64,7 +64,8 @@ def _merged(edited: dict[str, versions.Version]) -> answers.Content:
     links = answers.baseline().links
     entries = answers.load_entries()
     for intent, version in edited.items():
-        if intent not in entries:
+        # A new answer made from the review queue has no line in the file.
+        if intent not in entries and not intent.startswith(versions.REVIEWED_PREFIX):
             continue
         try:
             answers.build_content({intent: version.entry.as_yaml()}, links)

@@ -22,6 +22,8 @@ from bot.db.writer import BatchWriter
 EDIT_ACTION = "answer_edit"
 ROLLBACK_ACTION = "answer_rollback"
 FILE_AUTHOR = "content/answers.yml"
+# Answers written for a group of the review queue (/admin/review) have no line in the file.
+REVIEWED_PREFIX = "reviewed_"
 
 
 @dataclass(frozen=True)

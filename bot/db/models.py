@@ -465,3 +465,64 @@ answer_versions = Table(
     Column("note", String(300), nullable=False),
     UniqueConstraint("intent", "version", name="uq_answer_versions_intent_version"),
 )
+
+# The review queue (/admin/review): examples an admin assigned to an answer (or to a new answer
+# made from them). They join the training data as a generated file, never nlu_data/; a model
+# trained with a row sets its model_version.
+reviewed_examples = Table(
+    "reviewed_examples",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("text", Text, nullable=False),  # masked, placeholders as plain words
+    Column("intent", String(64), nullable=False),
+    Column("group_key", String(64), nullable=False),
+    Column("reviewer", String(64), nullable=False),
+    Column("kind", String(12), nullable=False),  # assign | answer
+    Column("model_version", Integer, nullable=True),
+)
+Index("ix_reviewed_examples_intent", reviewed_examples.c.intent)
+
+# Citizens' messages an admin has dealt with in the review queue: they leave the queue.
+reviewed_messages = Table(
+    "reviewed_messages",
+    metadata,
+    Column("message_id", Integer, primary_key=True, autoincrement=False),
+    Column("message_at", DateTime(timezone=True), nullable=False),  # the message's created_at
+    Column("group_key", String(64), nullable=False),
+    Column("reviewed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Trained models (issue 18 item 1): one row a model, the one in service `active`. `running` is 1
+# on the one training in progress and NULL elsewhere: its unique constraint is the lock that
+# lets one training run at a time across workers. No row active: the baseline file serves.
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("path", Text, nullable=False),
+    # training | ready | failed | active | previous | retired
+    Column("status", String(12), nullable=False),
+    Column("stage", String(12), nullable=False, default="waiting"),
+    Column("running", Integer, nullable=True, unique=True),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("reviewed_count", Integer, nullable=False, default=0),
+    Column("heldout_accuracy", Float, nullable=True),
+    Column("heldout_by_form", Text, nullable=True),  # JSON {form: accuracy}
+    Column("trained_by", String(64), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("activated_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_model_versions_status", model_versions.c.status)
+
+# The model each worker's process has in memory, written when it loads one: the admin sees that
+# every worker took the model put in service.
+model_loads = Table(
+    "model_loads",
+    metadata,
+    Column("worker", String(64), primary_key=True),
+    Column("version", Integer, nullable=True),  # NULL: the baseline file
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)

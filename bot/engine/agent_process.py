@@ -257,15 +257,20 @@ def agent_runner(model_path: Path, database_url: str | None, redis_url: str) -> 
     from bot.engine.stores import sql_tracker_store
 
     factory = None
+    watch = None
     if database_url:
         from bot.content import live as live_answers
+        from bot.modelops.watch import ModelWatch
 
         live_answers.configure(database_url)  # the answers edited in the browser, too
+        watch = ModelWatch(database_url)  # and the model an admin put in service
 
         def factory(domain: Any) -> Any:
             return sql_tracker_store(database_url, domain)
 
-    return AssistantRunner(model_path, tracker_store_factory=factory, redis_url=redis_url)
+    return AssistantRunner(
+        model_path, tracker_store_factory=factory, redis_url=redis_url, model_watch=watch
+    )
 
 
 def serve_worker(

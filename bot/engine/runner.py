@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import TrackerStore
 
+    from bot.modelops.watch import ModelWatch
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -89,7 +91,13 @@ class Assistant(Protocol):
 
 
 class AssistantRunner:
-    """Owns the agent thread. `start()` loads the model there; `turn()` runs one message."""
+    """Owns the agent thread. `start()` loads the model there; `turn()` runs one message.
+
+    With a `model_watch`, the model in service is the active one of model_versions (the
+    baseline `model_path` when none is): a thread reads it every few seconds and, when it
+    changed, loads the new model beside the old one and swaps the reference on the agent loop,
+    between turns. A turn holds the agent it started with, so turns in flight finish on the old.
+    """
 
     def __init__(
         self,
@@ -98,8 +106,16 @@ class AssistantRunner:
         tracker_store_factory: TrackerStoreFactory | None = None,
         lock_wait_s: float = 0.02,
         redis_url: str = "",
+        model_watch: ModelWatch | None = None,
     ) -> None:
         self.model_path = model_path
+        self._watch = model_watch
+        self._watcher: threading.Thread | None = None
+        self._watch_stop = threading.Event()
+        # The model file in memory and its version (None: the baseline file).
+        self.loaded_path: Path | None = None
+        self.generation: int | None = None
+        self.swaps = 0
         self._tracker_store_factory = tracker_store_factory
         self._redis_url = redis_url
         self._lock_wait_s = lock_wait_s
@@ -151,25 +167,47 @@ class AssistantRunner:
         from bot.engine.rasa_env import prepare_rasa_environment
 
         prepare_rasa_environment()
-        from rasa.core.agent import Agent
-
-        from bot.engine.inprocess_actions import (
-            InProcessActionEndpoint,
-            skip_schema_check_for_inprocess_actions,
-        )
+        from bot.engine.inprocess_actions import skip_schema_check_for_inprocess_actions
 
         skip_schema_check_for_inprocess_actions()
         from bot.engine.event_types import cache_event_type_lookup
 
         cache_event_type_lookup()
 
-        if not self.model_path.exists():
-            raise FileNotFoundError(f"no trained model at {self.model_path}; run `make train`")
+        generation, path = self._wanted()
+        if not path.exists():
+            raise FileNotFoundError(f"no trained model at {path}; run `make train`")
         started = time.perf_counter()
+        agent = self._make_agent(path, reuse=None)
+        self._agent = agent
+        self.loaded_path, self.generation = path, generation
+        self.load_seconds = time.perf_counter() - started
+        log.info("model loaded in %.1f s from %s", self.load_seconds, path.name)
+        if self._watch is not None and self._watcher is None:
+            self._watch.report(generation)
+            self._watcher = threading.Thread(
+                target=self._watch_loop, name="model-watch", daemon=True
+            )
+            self._watcher.start()
+
+    def _make_agent(self, path: Path, *, reuse: Agent | None) -> Agent:
+        """Load the model at `path`; with `reuse`, share its tracker and lock stores (the
+        conversations and their locks are the same whichever model answers)."""
+        from rasa.core.agent import Agent
+
+        from bot.engine.inprocess_actions import InProcessActionEndpoint
+
         with warnings.catch_warnings():
             # pykwalify (domain validation) uses the deprecated load_module(); not our concern.
             warnings.simplefilter("ignore", DeprecationWarning)
-            agent = Agent.load(str(self.model_path), action_endpoint=InProcessActionEndpoint())
+            agent = Agent.load(str(path), action_endpoint=InProcessActionEndpoint())
+        if reuse is not None:
+            agent.tracker_store = reuse.tracker_store
+            agent.lock_store = reuse.lock_store
+            if agent.processor is not None:
+                agent.processor.tracker_store = reuse.tracker_store
+                agent.processor.lock_store = reuse.lock_store
+            return agent
         if self._tracker_store_factory is not None:
             # The tracker store needs the domain, known only once the model is loaded.
             store = self._tracker_store_factory(agent.domain)
@@ -181,11 +219,81 @@ class AssistantRunner:
             agent.lock_store = redis_lock_store(self._redis_url)
             if agent.processor is not None:
                 agent.processor.lock_store = agent.lock_store
+        return agent
+
+    def _wanted(self) -> tuple[int | None, Path]:
+        """The version to serve and its file: the active one, else the baseline."""
+        if self._watch is not None:
+            try:
+                found = self._watch.active()
+            except Exception as exc:
+                log.warning("active model not read (%s): the baseline serves", type(exc).__name__)
+                found = None
+            if found is not None and found[1].exists():
+                return found
+        return None, self.model_path
+
+    def _watch_loop(self) -> None:
+        """Every few seconds: a changed active model is loaded here, off the agent loop, and
+        swapped in on it. A model that fails to load leaves the old one in service."""
+        assert self._watch is not None
+        failed: Path | None = None
+        quiet = False
+        while not self._watch_stop.wait(self._watch.interval_s):
+            try:
+                found = self._watch.active()
+            except Exception as exc:
+                if not quiet:  # once, not every few seconds
+                    log.warning("active model not read (%s)", type(exc).__name__)
+                quiet = True
+                continue
+            quiet = False
+            generation, path = found if found is not None else (None, self.model_path)
+            if path == self.loaded_path:
+                if generation != self.generation:  # the same file under a new row (baseline)
+                    self.generation = generation
+                    self._watch.report(generation)
+                continue
+            if path == failed:
+                continue
+            if not path.exists():
+                log.error("model %s is active but its file is missing here", generation)
+                failed = path
+                continue
+            started = time.perf_counter()
+            try:
+                agent = self._make_agent(path, reuse=self._agent)
+            except Exception:
+                log.exception("model %s could not be loaded; the old one serves", generation)
+                failed = path
+                continue
+            if self._loop is None or self._watch_stop.is_set():
+                return
+            swap = self._swap(agent, path, generation)
+            asyncio.run_coroutine_threadsafe(swap, self._loop).result()
+            self._watch.report(generation)
+            log.info(
+                "model %s in service (loaded in %.1f s beside the old one)",
+                generation if generation is not None else "baseline",
+                time.perf_counter() - started,
+            )
+
+    async def _swap(self, agent: Agent, path: Path, generation: int | None) -> None:
+        # On the agent loop, between two turns' steps: the next turn takes the new agent.
+        store = agent.tracker_store
+        if store is not None:
+            store.domain = agent.domain
         self._agent = agent
-        self.load_seconds = time.perf_counter() - started
-        log.info("model loaded in %.1f s from %s", self.load_seconds, self.model_path.name)
+        self.loaded_path, self.generation = path, generation
+        self.swaps += 1
 
     async def stop(self) -> None:
+        self._watch_stop.set()
+        if self._watcher is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._watcher.join, 30)
+            self._watcher = None
+        if self._watch is not None:
+            self._watch.close()
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return

@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.engine.agent_process import AgentProcess
 from bot.engine.runner import Assistant, AssistantRunner
 from bot.engine.stores import sql_tracker_store
+from bot.modelops.watch import ModelWatch
 from bot.pipeline.hints import Affinity
 from bot.runtime.resources import Context
 from bot.settings import Settings
@@ -53,6 +54,8 @@ def _build(app: web.Application, settings: Settings, turns_apart: bool) -> Assis
             settings.model_path,
             tracker_store_factory=lambda domain: sql_tracker_store(settings.database_url, domain),
             redis_url=settings.redis_url,
+            # The model an admin put in service (bot/modelops), swapped in without a restart.
+            model_watch=ModelWatch(settings.database_url),
         )
     affinity = Affinity.from_settings(settings) if turns_apart else None
     if affinity is not None:

@@ -110,7 +110,24 @@ def _nobody(kind: str, segment: Segment) -> str:
 
 @require("admin")
 async def newsletter_page(request: web.Request, session: Session) -> web.StreamResponse:
-    return await _page(request, session)
+    done = request.query.get("done", "")
+    message = await _done_message(request, int(done)) if done.isdigit() else None
+    return await _page(request, session, message=message)
+
+
+async def _done_message(request: web.Request, issue_id: int) -> str | None:
+    """What the send did, shown on the page the browser is sent back to after it."""
+    issue = next((i for i in await request.app[desk_key].issues() if i["id"] == issue_id), None)
+    if issue is None:
+        return None
+    what = KINDS.get(issue.get("kind") or OUTBOX_KIND, KINDS[OUTBOX_KIND]).lower()
+    send_at = issue.get("send_at")
+    if issue.get("status") == "scheduled" and send_at is not None:
+        return f"Đã hẹn gửi {what} #{issue_id} lúc {local(send_at):%H:%M %d/%m/%Y}."
+    return (
+        f"Đã gửi {what} #{issue_id}: {issue['queued']} người nhận, "
+        f"{issue['skipped']} người ngoài thời gian cho phép."
+    )
 
 
 @require("admin")
@@ -171,18 +188,10 @@ async def newsletter_send(request: web.Request, session: Session) -> web.StreamR
         kind=draft.kind,
         segment=draft.segment,
     )
-    what = KINDS[draft.kind].lower()
-    if send_at > now:
-        message = f"Đã hẹn gửi {what} #{issue_id} lúc {local(send_at):%H:%M %d/%m/%Y}."
-        return await _page(request, session, message=message)
-    await desk.send_due()
-    sent = next((i for i in await desk.issues() if i["id"] == issue_id), None)
-    message = f"Đã gửi {what} #{issue_id}"
-    if sent is not None:
-        message += (
-            f": {sent['queued']} người nhận, {sent['skipped']} người ngoài thời gian cho phép"
-        )
-    return await _page(request, session, message=message + ".")
+    if send_at <= now:
+        await desk.send_due()
+    # Back to the page by GET: reloading it must not send the broadcast again.
+    raise web.HTTPSeeOther(f"/admin/newsletter?done={issue_id}")
 
 
 def setup(admin_app: web.Application) -> None:

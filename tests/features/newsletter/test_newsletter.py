@@ -52,8 +52,13 @@ async def test_subscribe_preview_send_inside_the_window_and_unsubscribe(
     assert '<strong data-figure="inside">1</strong> người nhận' in preview
     assert '<strong data-figure="outside">1</strong> người ngoài thời gian cho phép' in preview
     assert len(graph.messages()) == 4  # a preview sends nothing
-    done = await (await client.post("/admin/newsletter", data=issue)).text()
+    resp = await client.post("/admin/newsletter", data=issue)
+    done = await resp.text()
     assert "Đã gửi bản tin #1: 1 người nhận, 1 người ngoài thời gian cho phép." in done
+    # Sent back to the page by GET: reloading it shows the result and sends nothing again.
+    assert [r.status for r in resp.history] == [303]
+    again = await (await client.get(str(resp.url.relative()))).text()
+    assert "Đã gửi bản tin #1" in again
     sent = await graph.wait_messages(5)
     assert sent[-1].body["recipient"] == {"id": "9901"}
     assert sent[-1].body["messaging_type"] == "UPDATE"
