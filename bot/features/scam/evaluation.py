@@ -4,9 +4,9 @@ A message counts as flagged when rated suspicious or very likely a scam. The set
 apart. Development sets, looked at while writing the rules: tests/data/scam_examples.tsv, and the
 three test parts measured once on 2026-11-30 and tuned on since (scam_test.tsv: 0.89 / 0.90;
 scam_test_2026b.tsv: 0.93 / 0.96; scam_test_2026c.tsv: 0.94 / 0.94). The frozen test part,
-tests/data/frozen/scam_test_2026d.tsv, is never read while writing rules. The test parts are also scored
-by kind (paste, description, link, question). Each message is masked first, as every channel masks
-it before the check reads it.
+tests/data/frozen/scam_test_2026d.tsv, is never read while writing rules. The test parts are
+also scored by kind (paste, description, link, question). Each message is masked first, as every
+channel masks it before the check reads it.
 """
 
 from __future__ import annotations
