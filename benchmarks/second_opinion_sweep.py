@@ -1,6 +1,7 @@
-"""The second opinion's thresholds swept on the development sets: the old held-out set and the
-2026 set (measured once in session 9, tuned on since); the frozen 2026b test set is never used here. Prints the best points; given five values (sure, plausible, near,
-far, floor), also the wrong answers at that point:
+"""The second opinion's thresholds swept on the development sets: the old held-out set, the 2026
+set and the 2026b set (each measured once, tuned on since); the frozen test set is never used here.
+Prints the best points; given five values (sure, plausible, near, far, floor), also the wrong
+answers at that point:
 
     python -m benchmarks.second_opinion_sweep [0.6 0.4 0.5 0.25 0.25]
 """
@@ -20,9 +21,10 @@ from bot.nlu.second_opinion import Kind, Thresholds, decide, ranking_of
 from bot.settings import PROJECT_ROOT
 
 DEV_2026 = PROJECT_ROOT / "tests" / "data" / "nlu_test_2026.tsv"
+DEV_2026B = PROJECT_ROOT / "tests" / "data" / "frozen" / "nlu_test_2026b.tsv"
 Read = tuple[Example, list[tuple[str, float]], list[Neighbour]]
 GRID = (
-    (0.5, 0.6, 0.7, 0.8, 0.9),
+    (0.6, 0.7, 0.8, 0.9, 0.95),
     (0.2, 0.3, 0.4),
     (0.3, 0.4, 0.5, 0.6),
     (0.15, 0.2, 0.25, 0.3),
@@ -35,7 +37,7 @@ async def read_all() -> list[Read]:
     await runner.load()
     retriever = Retriever.load()
     found = []
-    for example in [*load_heldout(), *load_heldout(DEV_2026)]:
+    for example in [*load_heldout(), *load_heldout(DEV_2026), *load_heldout(DEV_2026B)]:
         parse = await runner.parse(example.text)
         found.append((example, ranking_of(parse), retriever.ranking(example.text)))
     await runner.stop()

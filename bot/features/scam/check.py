@@ -57,9 +57,9 @@ SIGNALS = (
             r"(?:ma|otp|mat khau|cvv|passcode|pin)\b(?! (?:giam|khuyen|don|van don|qr|so thue))",
             # "mà" (but) folds like "mã": after "gửi", "cho", "xin" the code must look like one.
             # "hãy đổi mật khẩu" (change it) folds like "đòi mật khẩu" (demand it): advice.
-            r"(?:gui|dua|cho|xin|doi(?! mat khau)|hoi|lay) (?:\w+ ){0,3}(?:otp|mat khau|cvv|passcode|pin|ma "
-            r"(?:otp|xac|so|pin|bao mat|kich hoat|giao dich|nay|do|vua|\d|\[ma\]|gui|ve|dang nhap)"
-            r")\b",
+            r"(?:gui|dua|cho|xin|doi(?! mat khau)|hoi|lay) (?:\w+ ){0,3}"
+            r"(?:otp|mat khau|cvv|passcode|pin|ma (?:otp|xac|so|pin|bao mat|kich hoat|giao dich|"
+            r"nay|do|vua|\d|\[ma\]|gui|ve|dang nhap))\b",
             # Card or account details typed into a form or read out.
             r"(?:dien|nhap|cung cap|doc|gui) (?:\w+ ){0,4}(?:thong tin |so )?"
             r"(?:tai khoan ngan hang|the ngan hang|so the)",
@@ -341,6 +341,16 @@ def _domain(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def _official(host: str) -> bool:
+    return any(host == s.lstrip(".") or host.endswith(s) for s in OFFICIAL_SUFFIXES)
+
+
+def official_only(text: str) -> bool:
+    """Whether every address in `text` is an official site's (a ministry, a bank, EVN...)."""
+    hosts = [_domain(m.group(1)) for m in URL.finditer(text)]
+    return bool(hosts) and all(_official(h) for h in hosts)
+
+
 def _link_reasons(text: str) -> tuple[list[str], int, list[str]]:
     reasons: list[str] = []
     score = 0
@@ -369,7 +379,7 @@ def _url_reasons(url: str) -> tuple[list[str], int]:
     if host in SHORTENERS:
         reasons.append(f"đường link rút gọn ({host}) che giấu trang thật")
         score += 2
-    official = any(host == s.lstrip(".") or host.endswith(s) for s in OFFICIAL_SUFFIXES)
+    official = _official(host)
     compact = host.replace("-", "").replace(".", "")
     if not official and any(brand in compact for brand in BRANDS):
         reasons.append(
@@ -486,7 +496,7 @@ _SPECIFIC = re.compile(
 )
 
 
-def _general_question(folded: str) -> bool:
+def general_question(folded: str) -> bool:
     body = folded.rstrip(" ?!.")
     if re.search(r"[.!?]\s", body) or len(body.split()) > 30:
         return False  # several sentences: a pasted message, even if it ends with a question
@@ -529,7 +539,7 @@ def check(text: str) -> Verdict:
         return Verdict(Risk.LOW, 0, phone_only=True)
     # "Cho tôi hỏi..." opens a question; it tells of nothing that happened.
     personal = _PERSONAL.search(re.sub(r"^(?:cho )?(?:toi|minh|em) (?:muon )?hoi\b", "", plain))
-    if _general_question(plain) and not personal and not URL.search(text):
+    if general_question(plain) and not personal and not URL.search(text):
         return Verdict(Risk.LOW, 0)
     reasons, score, links = _link_reasons(text)
     acting = bool(reasons)  # a risky link is a lure by itself
@@ -564,7 +574,7 @@ ASK = re.compile(
     r"(?:co phai|la|co bi|phai) (?:lua dao|lua|scam)|lua dao (?:khong|ko|k|hong|ha|a)\b|"
     r"kiem tra (?:giup|ho|tin|link|so)|(?:tin|link|so|trang) (?:nay|do) (?:co )?(?:an toan|that)|"
     r"co (?:nen )?(?:tin|lam theo) (?:duoc )?(?:khong|ko|k)\b|co that (?:khong|ko|k)\b|"
-    r"co sao (?:khong|ko|k)\b|co dang tin|co nen (?:chuyen|bam|cai|nghe)"
+    r"co sao (?:khong|ko|k)\b|co (?:dang tin|uy tin)|co nen (?:chuyen|bam|cai|nghe)"
 )
 # A call, message or offer told in the citizen's own words ("có người gọi xưng...").
 DESCRIBED = re.compile(

@@ -8,7 +8,15 @@ import re
 from bot.conversation.citizens import Citizen, CitizenRegistry
 from bot.core.replies import Reply
 from bot.features.scam import reply
-from bot.features.scam.check import ASK, DESCRIBED, URL, Risk, check
+from bot.features.scam.check import (
+    ASK,
+    DESCRIBED,
+    URL,
+    Risk,
+    check,
+    general_question,
+    official_only,
+)
 from bot.nlu.text import folded_words
 
 CHECK_PAYLOAD = "/scam_check"
@@ -22,6 +30,12 @@ _REFERENT = re.compile(
 )
 # "... kiểm tra ở đâu", "... trước khi chuyển tiền": how to check, asked in general.
 _HOW = re.compile(r"\b(?:o dau|the nao|lam sao|nhu the nao|ntn|truoc khi|cach nao|bang cach)\b")
+_CHECK_ME = re.compile(r"\b(?:kiem tra|check|xem) (?:giup|ho|dum|gium)\b")
+# Asking where or how to report what happened: the report topic's answer, not a verdict.
+_REPORTING = re.compile(
+    r"\b(?:muon|can|phai|de|cach) (?:\w+ ){0,3}(?:bao cao|to giac|trinh bao|phan anh|"
+    r"bao cho (?:nha mang|cong an|ngan hang)|chan so)\b"
+)
 # After a harmless verdict on a screenshot's text.
 SCREENSHOT_LOW = (
     "Mình đọc chữ trong ảnh nên có thể sót chữ hoặc đường link. "
@@ -42,13 +56,25 @@ async def handle(
         await registry.update(citizen, awaiting=None)
         return _verdict(text)
     folded = folded_words(text)
-    if URL.search(text) and re.search(r"\.[a-z]{2,}\b", text.lower()):
+    if _REPORTING.search(folded):
+        return None  # "muốn báo cáo tin nhắn lừa đảo thì gửi đến số nào": where to report
+    if (
+        URL.search(text)
+        and re.search(r"\.[a-z]{2,}\b", text.lower())
+        and not (official_only(text) and not ASK.search(folded))
+    ):
+        # "trang binhdanhocvuso.gov.vn đk học sao": an official page asked about, not a lure.
         return _verdict(text)
     if ASK.search(folded):
         rest = ASK.sub(" ", folded).split()
         digits = any(ch.isdigit() for ch in text)
-        general = _HOW.search(folded) or (len(rest) >= 2 and not _REFERENT.search(folded))
-        if general and not digits and check(text).risk is Risk.LOW:
+        # "kiểm tra giúp tin nhắn lừa đảo" asks for a check, whatever else it says.
+        general = (
+            len(rest) >= 2
+            and not _CHECK_ME.search(folded)
+            and (not _REFERENT.search(folded) or general_question(folded))
+        )
+        if (general or _HOW.search(folded)) and not digits and check(text).risk is Risk.LOW:
             # "dùng wifi quán cà phê có sao không": a safety question for the topic's answer.
             return None
         if len(rest) >= PASTE_MIN_WORDS or digits:

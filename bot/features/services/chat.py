@@ -32,15 +32,15 @@ _TOPIC_CUES = {
     "scam_awareness": r"lua|gia mao|gia danh|mao danh|scam|chiem doat|link la|chuyen tien|ck",
     "report_incident": r"lua|to giac|bao cao|trinh bao|gia mao|mao danh|chiem doat",
     "account_security": r"mat khau|mk|hack|bi chiem|xac thuc 2|2 lop|bao mat tai khoan|otp",
-    "privacy_data": r"du lieu|thong tin ca nhan|(?:bi )?lo|ro ri|bao mat|rieng tu|dang (?:anh|len)|"
-    r"chup (?:anh|hinh)|luat",
+    "privacy_data": r"du lieu|thong tin ca nhan|(?:bi )?lo|ro ri|bao mat|rieng tu|"
+    r"dang (?:anh|len)|chup (?:anh|hinh)|luat",
     "data_rights": r"du lieu|thong tin (?:cua )?(?:toi|minh|em)|xoa|luu (?:gi|nhung gi)|rieng tu",
 }
 _CUES = {topic: re.compile(rf"\b(?:{words})\b") for topic, words in _TOPIC_CUES.items()}
 # Asking how to get a service done: "xin", "làm ở đâu", "lệ phí", "đăng ký"...
 _PROCEDURE = re.compile(
     r"\b(?:cap|cap lai|cap doi|dang ky|dk|xin|thu tuc|ho so|nop|le phi|mat phi|mat tien|o dau|"
-    r"gia han|tich hop|trich luc|chung thuc|bao lau|giay to can|mau|lam (?:the|lai|o|giay|so)|"
+    r"gia han|trich luc|chung thuc|bao lau|giay to can|mau|lam (?:the|lai|o|giay|so)|"
     r"doi (?:the|gplx|bang|giay|cccd|can cuoc|sang))\b"
 )
 # Topics whose answer never beats a named service's card.
@@ -51,8 +51,9 @@ def keeps_topic(topic: str, folded: str, service: Service | None) -> bool:
     """Whether the NLU's confident `topic` answers a message that names `service`, rather than
     the service's card: "bệnh viện có dùng sổ sức khỏe điện tử chưa" asks about hospitals."""
     if topic == "vneid":
-        # "đăng ký thường trú trên VNeID" asks for the procedure; VNeID's own services stay.
-        return service is None or topic_of(service) == "vneid"
+        # "đăng ký thường trú trên VNeID" asks for the procedure; "số định danh có phải số căn
+        # cước không" asks about VNeID.
+        return service is None or topic_of(service) == "vneid" or not _PROCEDURE.search(folded)
     cue = _CUES.get(topic)
     if cue is not None and cue.search(folded):
         return True

@@ -14,6 +14,7 @@ from bot.features.scam.evaluation import (
     TEST,
     TEST_2026B,
     TEST_2026C,
+    TEST_2026D,
     evaluate,
     load,
 )
@@ -21,11 +22,12 @@ from bot.features.scam.evaluation import (
 # Development sets and the least precision and recall CI accepts on each, a little below the
 # figures measured on 2026-11-30 after round 3 of issue 16 (1.00 / 1.00 on all four). The test
 # parts were measured once before being tuned on: scam_test.tsv 0.89 / 0.90, 2026b 0.93 / 0.96,
-# 2026c 0.94 / 0.94. The frozen part (2026d), measured once on 2026-11-30 after round 3:
-# precision 0.91, recall 0.92 (69 of 75 scams warned, 7 of 75 harmless messages warned); CI holds
-# it a little below.
+# 2026c 0.94 / 0.94. 2026d, measured once after round 3: 0.91 / 0.92 (its mistakes never read).
+# The frozen part (2026e), measured once on 2026-11-30 after round 4: precision 0.93, recall 0.89
+# (67 of 75 scams warned, 5 of 75 harmless messages warned). CI holds both a little below.
 THRESHOLDS = (
-    pytest.param(FROZEN, 0.89, 0.90, id="frozen-2026d"),
+    pytest.param(FROZEN, 0.91, 0.87, id="frozen-2026e"),
+    pytest.param(TEST_2026D, 0.89, 0.90, id="measured-2026d"),
     pytest.param(DEVELOPMENT, 0.97, 0.97, id="development"),
     pytest.param(TEST, 0.97, 0.97, id="test"),
     pytest.param(TEST_2026B, 0.97, 0.97, id="test-2026b"),
