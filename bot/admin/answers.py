@@ -32,18 +32,19 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 @lru_cache(maxsize=1)
-def _files() -> dict[str, Entry]:
+def file_entries() -> dict[str, Entry]:
+    """The answers of content/answers.yml, read once (the review queue uses them too)."""
     return entries.baseline()
 
 
 @lru_cache(maxsize=1)
-def _communes() -> tuple[communes.Commune, ...]:
+def known_communes() -> tuple[communes.Commune, ...]:
     return communes.load()
 
 
 async def _newest(request: web.Request) -> dict[str, versions.Version]:
     edited = await versions.newest(request.app[services_key].engine)
-    return {k: edited.get(k) or versions.from_file(e) for k, e in _files().items()}
+    return {k: edited.get(k) or versions.from_file(e) for k, e in file_entries().items()}
 
 
 def _matches(entry: Entry, query: str) -> bool:
@@ -62,7 +63,7 @@ async def answers_page(request: web.Request, session: Session) -> web.StreamResp
 
 
 def _intent(request: web.Request) -> Entry:
-    found = _files().get(request.match_info["intent"])
+    found = file_entries().get(request.match_info["intent"])
     if found is None:
         raise web.HTTPNotFound(text="Không có câu trả lời này.")
     return found
@@ -78,7 +79,7 @@ async def _form(
     errors: list[str] | None = None,
     saved: int | None = None,
 ) -> web.StreamResponse:
-    titles = {k: e.title for k, e in _files().items()}
+    titles = {k: e.title for k, e in file_entries().items()}
     context = {
         "session": session,
         "local": local,
@@ -125,10 +126,10 @@ def _posted(base: Entry, form: dict[str, str]) -> Entry:
 def _problems(request: web.Request, entry: Entry) -> list[str]:
     return answer_rules.problems(
         entry,
-        known=_files().keys(),
+        known=file_entries().keys(),
         links=baseline_content().links,
         today=local_day(request.app[services_key].clock()),  # "not in the future": in Vietnam
-        communes=_communes(),
+        communes=known_communes(),
     )
 
 
@@ -240,7 +241,7 @@ async def diff_page(request: web.Request, session: Session) -> web.StreamRespons
     if shown is None or shown.version == 0:
         raise web.HTTPNotFound(text="Không có phiên bản này.")
     previous = next(v for v in found if v.version < shown.version)
-    titles = {k: e.title for k, e in _files().items()}
+    titles = {k: e.title for k, e in file_entries().items()}
     context = {
         "session": session,
         "local": local,

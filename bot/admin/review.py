@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
-from functools import lru_cache
 
 import aiohttp_jinja2
 from aiohttp import web
 from yarl import URL
 
 from actions.content import baseline as baseline_content
+from bot.admin.answers import file_entries, known_communes
 from bot.admin.auth import Session
 from bot.admin.guard import require
 from bot.admin.keys import services_key
-from bot.content import answer_rules, entries, versions
+from bot.content import answer_rules, versions
 from bot.content.entries import Entry
 from bot.content.facts import parse_day
-from bot.core import communes
 from bot.core.vntime import local_day
 from bot.review import queue
 from bot.review.grouping import Group
@@ -44,21 +43,11 @@ GONE = (
 NOTE = "Tạo từ nhóm câu hỏi cần xem lại"
 
 
-@lru_cache(maxsize=1)
-def _files() -> dict[str, Entry]:
-    return entries.baseline()
-
-
-@lru_cache(maxsize=1)
-def _communes() -> tuple[communes.Commune, ...]:
-    return communes.load()
-
-
 async def _answers(request: web.Request) -> dict[str, str]:
     """Every answer a group can be assigned to, with its button title (the newest version)."""
     services = request.app[services_key]
     edited = await versions.newest(services.engine)
-    titles = {k: e.title for k, e in _files().items() if k not in NOT_ASSIGNABLE}
+    titles = {k: e.title for k, e in file_entries().items() if k not in NOT_ASSIGNABLE}
     for intent in await queue.reviewed_intents(services.engine):
         titles[intent] = intent
     for intent, version in edited.items():
@@ -210,16 +199,16 @@ async def create_answer(request: web.Request, session: Session) -> web.StreamRes
     except queue.GroupGone:
         return await _page(request, session, error=GONE, status=404)
     answers = await _answers(request)
-    intent = queue.new_intent(found, answers.keys() | _files().keys())
+    intent = queue.new_intent(found, answers.keys() | file_entries().keys())
     today = local_day(services.clock())
     entry = _entry(intent, form, today)
     problems = await asyncio.to_thread(
         answer_rules.problems,
         entry,
-        known=_files().keys(),
+        known=file_entries().keys(),
         links=baseline_content().links,
         today=today,
-        communes=_communes(),
+        communes=known_communes(),
     )
     if problems:
         return await _page(

@@ -15,6 +15,7 @@ from actions.content import content
 from bot.conversation.chain import Answer, ChatHandlers, Notice, Turn
 from bot.core.replies import Reply
 from bot.core.services import Services
+from bot.nlu.live_retrieval import LiveRetriever
 from bot.nlu.retrieval import Retriever
 from bot.nlu.second_opinion import FALLBACK, Decision, Kind, decide, ranking_of
 
@@ -33,7 +34,8 @@ def clarifying_question(choices: tuple[str, ...]) -> Reply | None:
 
 
 def chat(desk: None, services: Services) -> ChatHandlers:
-    retriever = Retriever.load()  # built once, at start-up
+    # Built at start-up; follows the reviewed examples of the model in service.
+    retrieval = LiveRetriever(Retriever.pairs(), services.engine)
     topics = services.topics
     offerable = frozenset(k for k in content().answers if content().button(k))
 
@@ -47,6 +49,7 @@ def chat(desk: None, services: Services) -> ChatHandlers:
             log.warning("parse before the dialogue failed: %s", type(exc).__name__)
             return None
         ranking = ranking_of(parse)
+        retriever = await retrieval.current()
         turn.reading = decide(ranking, retriever.ranking(text), topics, offerable=offerable)
         turn.ranking = ranking
         return None

@@ -83,9 +83,14 @@ class Retriever:
         self._grams: dict[str, int] = dict(self._vectorizer.vocabulary_)
         self._idf = self._vectorizer.idf_.astype(np.float32)
 
+    @staticmethod
+    def pairs(root: Path = PROJECT_ROOT) -> list[tuple[str, str]]:
+        """(intent, text) of the project's training examples and answers."""
+        return [*training_examples(root), *answer_texts(root)]
+
     @classmethod
     def load(cls, root: Path = PROJECT_ROOT) -> Retriever:
-        return cls([*training_examples(root), *answer_texts(root)])
+        return cls(cls.pairs(root))
 
     def ranking(self, text: str, count: int = 5) -> list[Neighbour]:
         """The `count` intents with the most similar example, best first."""
