@@ -35,7 +35,6 @@ REVIEWED = [
     "giờ chạy xe buýt điện ở Nha Trang",
     "xe buýt điện có chạy ra sân bay Cam Ranh không",
 ]
-OLD = "nằm ngoài phạm vi"  # the scope note: the baseline does not know electric buses
 NEW = "Trong giao thông"  # sector_transport's answer
 
 
@@ -64,7 +63,10 @@ async def test_retrain_swap_and_rollback_on_the_in_process_assistant(
     while (await client.get("/readyz")).status != 200:
         assert time.monotonic() < deadline, "the model did not load"
         await asyncio.sleep(0.5)
-    assert OLD in await _reply(client, "before")
+    # The baseline does not know electric buses: the scope note, or a question back.
+    before = await _reply(client, "before")
+    assert NEW not in before
+    old = before.splitlines()[0][:60]
 
     engine = sync_engine(settings.database_url)
     now = datetime.now(timezone.utc)
@@ -96,7 +98,7 @@ async def test_retrain_swap_and_rollback_on_the_in_process_assistant(
             states.append(progress["state"])
         # The assistant keeps answering during the training.
         if progress["state"] == "training" and states.count("training") == 1:
-            assert OLD in await _reply(client, f"during-{len(states)}")
+            assert old in await _reply(client, f"during-{len(states)}")
         if progress["state"] in {"done", "failed"}:
             break
         assert time.monotonic() < deadline, f"training too slow: {progress}"
@@ -133,7 +135,7 @@ async def test_retrain_swap_and_rollback_on_the_in_process_assistant(
 
     resp = await client.post("/admin/models/rollback", data={"csrf": token}, allow_redirects=False)
     assert resp.status == 303
-    await _until(client, OLD, timeout_s=90)
+    await _until(client, old, timeout_s=90)
 
     with engine.connect() as conn:
         actions = [r[0] for r in conn.execute(sa.text("SELECT action FROM audit_log"))]
