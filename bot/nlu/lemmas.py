@@ -5,6 +5,8 @@ directly (known words, the retrieval), so it never loads Rasa and TensorFlow (48
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex
 
 from bot.nlu.teencode import dictionary, expand
@@ -24,14 +26,16 @@ EMPTY_TOKEN = "__empty__"
 Span = tuple[str, int, int, str]
 
 
-def lemma_spans(text: str, max_chars: int = 2000) -> list[Span]:
+# One message is read by the "no known word" check, the retrieval and the tokenizer in a turn.
+@lru_cache(maxsize=512)
+def lemma_spans(text: str, max_chars: int = 2000) -> tuple[Span, ...]:
     # NFC and tone placement change neither length nor offsets for NFC input; for NFD input
     # offsets refer to the normalised text, which is what the rest of the pipeline sees anyway.
     surface = normalize(text[:max_chars])
     matches = list(_WORD.finditer(surface))
     if not matches:
         placeholder = emoji_lemma(surface) if surface.strip() else EMPTY_TOKEN
-        return [(surface or " ", 0, max(len(surface), 1), placeholder)]
+        return ((surface or " ", 0, max(len(surface), 1), placeholder),)
     spans: list[tuple[str, int, int, str]] = []
     teencode_table = dictionary()
     for m in matches:
@@ -45,7 +49,7 @@ def lemma_spans(text: str, max_chars: int = 2000) -> list[Span]:
     expanded = expand([span[3] for span in spans])
     for (surface, start, end, _), words in zip(spans, expanded, strict=True):
         found.extend((surface, start, end, number_lemma(word)) for word in words)
-    return found
+    return tuple(found)
 
 
 # What an emoji-only message means in chat.

@@ -246,18 +246,29 @@ def _staff_state(
 ) -> None:
     """Whether staff are answering this citizen, on their recipient row."""
     # Staff may write first: the row then says the citizen has not written (no window open).
-    values = {
+    _write_recipient(conn, event, ref, now, {"last_inbound_at": NEVER, **changes}, changes)
+
+
+def _write_recipient(
+    conn: Connection,
+    event: InboundEvent,
+    ref: str,
+    now: datetime,
+    values: dict[str, object],
+    changes: dict[str, object],
+) -> None:
+    """Creates the citizen's recipient row with `values`, or applies `changes` to it."""
+    row = {
         "user_ref": ref,
         "platform": event.platform,
         "page_id": event.page_id,
         "platform_user_id": event.user_id,
         "first_seen_at": now,
-        "last_inbound_at": NEVER,
-        **changes,
+        **values,
     }
     conn.execute(
         insert_for(conn, recipients)
-        .values(**values)
+        .values(**row)
         .on_conflict_do_update(index_elements=["user_ref"], set_=changes)
     )
 
@@ -273,24 +284,13 @@ def image_url(event: InboundEvent) -> str | None:
 
 def _upsert_recipient(conn: Connection, event: InboundEvent, ref: str, now: datetime) -> None:
     followed = {Kind.FOLLOW: True, Kind.UNFOLLOW: False}.get(event.kind)
-    values = {
-        "user_ref": ref,
-        "platform": event.platform,
-        "page_id": event.page_id,
-        "platform_user_id": event.user_id,
-        "first_seen_at": now,
-        "last_inbound_at": now,
-        "followed": followed,
-    }
     changes: dict[str, object] = {"platform_user_id": event.user_id}
     if event.kind is not Kind.UNFOLLOW:
         changes["last_inbound_at"] = now  # the messaging window reopens with each message
     if followed is not None:
         changes["followed"] = followed
-    conn.execute(
-        insert_for(conn, recipients)
-        .values(**values)
-        .on_conflict_do_update(index_elements=["user_ref"], set_=changes)
+    _write_recipient(
+        conn, event, ref, now, {"last_inbound_at": now, "followed": followed}, changes
     )
 
 

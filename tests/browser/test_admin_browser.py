@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-from aiohttp.test_utils import TestServer
 from openpyxl import load_workbook
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
-from bot.engine.runner import AssistantRunner
-from bot.runtime.app import create_app
-from tests.fakes.settings import make_settings
-
-PASSWORD = "quan-tri-vien-2026"
-
-
-@pytest.fixture
-async def admin_page(
-    browser: Browser, tmp_path: Path, runner: AssistantRunner
-) -> AsyncIterator[tuple[Page, str]]:
-    settings = make_settings(tmp_path, ADMIN_PASSWORD=PASSWORD)
-    server = TestServer(create_app(settings, runner=runner), host="127.0.0.1")
-    await server.start_server()
-    base = str(server.make_url("")).rstrip("/")
-    context = await browser.new_context(viewport={"width": 1024, "height": 900})
-    page = await context.new_page()
-    yield page, base
-    await context.close()
-    await server.close()
+from tests.browser.conftest import ADMIN_PASSWORD
 
 
 async def test_log_in_pick_a_period_and_see_the_chart(
@@ -48,7 +26,7 @@ async def test_log_in_pick_a_period_and_see_the_chart(
     await page.click("button[type=submit]")
     await expect(page.get_by_role("alert")).to_contain_text("không đúng")
     await page.fill("#username", "admin")
-    await page.fill("#password", PASSWORD)
+    await page.fill("#password", ADMIN_PASSWORD)
     await page.click("button[type=submit]")
     await expect(page.get_by_role("heading", name="Tổng quan")).to_be_visible()
     await expect(page.locator("#total-messages")).to_have_text("3")

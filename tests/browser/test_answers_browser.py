@@ -3,39 +3,16 @@ save; the web chat answers with it at once; the history restores the file's text
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
 from actions.content import baseline
-from bot.engine.runner import AssistantRunner
-from bot.runtime.app import create_app
-from tests.browser.conftest import CHROMIUM
-from tests.fakes.settings import make_settings
+from tests.browser.conftest import ADMIN_PASSWORD, CHROMIUM
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed")
 
-PASSWORD = "quan-tri-noi-dung-2026"
 NEW_TEXT = "Tạm biệt bạn! (sửa trong trình duyệt)"
 FILE_TEXT = baseline().answers["goodbye"].messages[0]
-
-
-@pytest.fixture
-async def admin_page(
-    browser: Browser, tmp_path: Path, runner: AssistantRunner
-) -> AsyncIterator[tuple[Page, str]]:
-    settings = make_settings(tmp_path, ADMIN_PASSWORD=PASSWORD)
-    server = TestServer(create_app(settings, runner=runner), host="127.0.0.1")
-    await server.start_server()
-    base = str(server.make_url("")).rstrip("/")
-    context = await browser.new_context(viewport={"width": 1024, "height": 900})
-    page = await context.new_page()
-    yield page, base
-    await context.close()
-    await server.close()
 
 
 async def _chat(page: Page, base: str) -> str:
@@ -53,7 +30,7 @@ async def test_edit_an_answer_chat_with_it_and_restore_the_file(
     page, base = admin_page
     await page.goto(f"{base}/admin/login")
     await page.fill("#username", "admin")
-    await page.fill("#password", PASSWORD)
+    await page.fill("#password", ADMIN_PASSWORD)
     await page.click("button[type=submit]")
     await page.click("nav >> text=Câu trả lời")
     await page.fill("#q", "tam biet")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,9 @@ from tests.fakes.platforms import FakeGraph
 from tests.fakes.postgres import fresh_databases, pg_up
 from tests.multiworker.conftest import (
     Redis,
+    graph,
     no_process_left,
+    redis,
     rows,
     start_workers,
     stop,
@@ -40,7 +42,8 @@ pytestmark = [
         not (pg_up() and shutil.which("redis-server")), reason="needs PostgreSQL and redis-server"
     ),
 ]
-__all__ = ["no_process_left"]  # the multi-worker tests' guard: no process outlives the test
+# The multi-worker tests' fixtures: fake Graph, a private Redis, no process outliving the test.
+__all__ = ["graph", "no_process_left", "redis"]
 
 PASSWORD = "quan-tri-vien-xem-lai-2026"
 INTENT = "sector_tourism"
@@ -64,22 +67,6 @@ SWAP_WITHIN_S = 90
 def database() -> Iterator[str]:
     with fresh_databases("khdx_e2e") as make:
         yield make()
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[Redis]:
-    server = Redis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @dataclass

@@ -13,6 +13,7 @@ from bot.features.scam.check import (
     DESCRIBED,
     URL,
     Risk,
+    Verdict,
     check,
     general_question,
     official_only,
@@ -74,11 +75,14 @@ async def handle(
             and not _CHECK_ME.search(folded)
             and (not _REFERENT.search(folded) or general_question(folded))
         )
-        if (general or _HOW.search(folded)) and not digits and check(text).risk is Risk.LOW:
-            # "dùng wifi quán cà phê có sao không": a safety question for the topic's answer.
-            return None
+        verdict = None
+        if (general or _HOW.search(folded)) and not digits:
+            verdict = check(text)
+            if verdict.risk is Risk.LOW:
+                # "dùng wifi quán cà phê có sao không": a safety question for the topic's answer.
+                return None
         if len(rest) >= PASTE_MIN_WORDS or digits:
-            return _verdict(text)
+            return _verdict(text, verdict)
         await registry.update(citizen, awaiting=AWAITING)
         return reply.ask(), "scam_check_ask"
     if DESCRIBED.search(folded):
@@ -116,6 +120,6 @@ def pasted_scam(text: str) -> tuple[list[Reply], str] | None:
     return reply.answer(verdict), f"scam_check_{verdict.risk.value}"
 
 
-def _verdict(text: str) -> tuple[list[Reply], str]:
-    verdict = check(text)
+def _verdict(text: str, verdict: Verdict | None = None) -> tuple[list[Reply], str]:
+    verdict = verdict or check(text)  # checked once, even when the caller looked first
     return reply.answer(verdict), f"scam_check_{verdict.risk.value}"
