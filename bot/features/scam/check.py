@@ -53,8 +53,10 @@ SIGNALS = (
         "đòi mã OTP, mật khẩu hoặc mã xác thực",
         4,
         (
-            r"(?:doc|cung cap|nhap|bao lai|bao cho|dien) (?:\w+ ){0,3}"
-            r"(?:ma|otp|mat khau|cvv|passcode|pin)\b(?! (?:giam|khuyen|don|van don|qr|so thue))",
+            # "điện thoại hết pin" folds like "điền ... PIN": a phone's battery, not a code.
+            r"(?:doc|cung cap|nhap|bao lai|bao cho|dien(?! thoai)) (?:\w+ ){0,3}"
+            r"(?:ma|otp|mat khau|cvv|passcode|(?<!het )pin)\b"
+            r"(?! (?:giam|khuyen|don|van don|qr|so thue))",
             # "mà" (but) folds like "mã": after "gửi", "cho", "xin" the code must look like one.
             # "hãy đổi mật khẩu" (change it) folds like "đòi mật khẩu" (demand it): advice.
             r"(?:gui|dua|cho|xin|doi(?! mat khau)|hoi|lay) (?:\w+ ){0,3}"
@@ -82,7 +84,10 @@ SIGNALS = (
             r"dong (?:phi|tien) (?:\w+ ){0,3}(?:truoc|moi|de)",
             r"phai dong phi",
             r"phi (?:xu ly|ho so|kich hoat|thu tuc|van chuyen|ship|bao hiem khoan vay|giai ngan|"
-            r"dich vu truoc|nhan thuong|mo khoa)",
+            r"dich vu truoc|nhan thuong|mo khoa|hai quan|thong quan|nhan (?:hang|qua|buu pham))",
+            r"\bcoc (?:truoc|\d)",
+            r"(?:hoi|xin|nho) (?:\w+ ){0,2}(?:muon|vay) (?:tien|\d)",
+            r"\bchuyen giup (?:di|gap|nhe|nha|em|anh|chi|minh|toi|\d)",
             # A call or message told in the citizen's words: "bảo tôi chuyển tiền".
             r"(?:bao|bat|doi|keu|nho|muon|xin|huong dan) (?:\w+ ){0,3}(?:chuyen|nop|dong|gui|nap) "
             r"(?:\w+ ){0,2}(?:tien|khoan|phi|\d)",
@@ -113,6 +118,7 @@ SIGNALS = (
             r"(?:nho|giup|ho) (?:\w+ ){0,4}(?:mua )?(?:\w+ ){0,2}the (?:cao|dien thoai|game|nap)",
             r"mua (?:\w+ ){0,4}the (?:cao|dien thoai|game|nap)(?: \w+){0,8} (?:gui|chup|doc) "
             r"(?:\w+ ){0,2}ma",
+            r"\bthe cao\b[^.!?]{0,100}\b(?:chup|gui|doc) (?:\w+ ){0,2}ma\b",
             # A fine paid through a link: the traffic police never send one.
             r"(?:nop|dong) (?:tien )?phat (?:\w+ ){0,3}(?:qua|tai|theo|bang) (?:duong )?link",
         ),
@@ -124,7 +130,7 @@ SIGNALS = (
             r"\bkhan\b",
             r"khan cap",
             r"ngay lap tuc",
-            r"trong vong \d+ ?(?:h|gio|phut)",
+            r"trong (?:vong )?\d+ ?(?:h|gio|phut)\b",
             r"\b24h\b",
             r"het han",
             # "gặp" folds like "gấp": only the urgent uses.
@@ -140,6 +146,10 @@ SIGNALS = (
             r"tam khoa",
             r"(?:se|bi|phai) (?:\w+ ){0,2}(?:cat dien|ngung cap dien)",
             r"cat dien (?:ngay|trong|neu|hom nay|sau)",
+            r"\bdien (?:\w+ ){0,2}(?:se )?bi (?:cat|ngung)",
+            r"tam giam",
+            r"\btruc loi\b",
+            r"(?:sim|thue bao) (?:\w+ ){0,4}(?:bi )?(?:khoa|cat|thu hoi)",
             r"truy to",
             r"bat giam",
             r"\bbi bat\b(?! (?:dau|buoc|nat|chuoc|gap))",
@@ -190,16 +200,39 @@ SIGNALS = (
         "người lạ tự xưng là cơ quan, luật sư hay người thân (số mới) để làm việc qua mạng",
         2,
         (
-            r"(?:xung|xung la|tu xung|gia danh|mao danh|gia lam|noi la|tu nhan la|nhan la) "
-            r"(?:\w+ ){0,2}(?:cong an|can bo|vien kiem sat|toa an|nhan vien|luat su|ngan hang|"
-            r"dien luc|co quan|shipper)",
-            r"\bso (?:dien thoai |zalo )?moi\b",
-            r"(?<!chuyen )\b(?:doi|thay) so\b(?! (?:du|lieu|tien|tai|the|hoa))",
-            r"(?:goi|nhan) (?:\w+ ){0,2}so cu\b",
-            r"(?:dien thoai|may|sim) (?:\w+ )?(?:bi )?(?:hong|mat)\b",
+            r"(?:xung|xung la|tu xung|gia danh|mao danh|gia lam|gia giong|noi la|tu nhan la|"
+            r"nhan la) (?:\w+ ){0,2}(?:cong an|can bo|vien kiem sat|toa an|nhan vien|luat su|"
+            r"ngan hang|dien luc|co quan|shipper|ban|nguoi than|con|bo|me|ba|chong|vo)",
+            # A call passed on to "the police": the fake-insurance, fake-post scripts.
+            r"chuyen (?:may|cuoc goi|tiep) (?:\w+ ){0,3}(?:cong an|can bo|vien kiem sat|toa an)",
             r"goi video (?:\w+ ){0,6}(?:giong|mat\b)",
             r"van phong luat|luat su (?:\w+ ){0,6}lay lai",
         ),
+    ),
+    Signal(
+        "người thân, bạn bè nhắn từ số mới hoặc máy khác",
+        2,
+        (
+            r"\bso (?:dien thoai |zalo )?moi\b",
+            r"(?<!chuyen )\b(?:doi|thay) so\b(?! (?:du|lieu|tien|tai|the|hoa))",
+            r"(?:dien thoai|may|sim) (?:\w+ )?(?:bi )?(?:hong|mat)\b",
+        ),
+        # A relative on a new number is news until he asks for money, a code or a link.
+        context=True,
+    ),
+    Signal(
+        "đòi quay khuôn mặt, chụp thẻ hay giấy tờ gửi qua mạng",
+        4,
+        (
+            r"(?:bat|mo) camera|quay (?:\w+ ){0,2}(?:khuon )?mat (?:\w+ ){0,4}(?:theo|qua|goi)",
+            r"sinh trac hoc (?:\w+ ){0,8}goi video|goi video (?:\w+ ){0,8}sinh trac",
+            r"chup (?:\w+ ){0,3}(?:2|hai) mat (?:the|cccd|can cuoc)|(?:2|hai) mat the\b",
+        ),
+    ),
+    Signal(
+        "bảo bấm một dãy mã lạ rồi gọi đi (chuyển hướng cuộc gọi)",
+        4,
+        (r"bam \*|\*21\*|\*\*21|bam (?:\w+ ){0,3}day so (?:\w+ ){0,4}goi",),
     ),
     Signal(
         'cuộc gọi tự động bảo bấm phím để gặp "nhân viên", "thư ký"',
@@ -234,6 +267,8 @@ SIGNALS = (
             r"sinh trac hoc (?:\w+ ){0,6}(?:link|duong dan|qua)",
             r"ket ban zalo|(?:nhan tin|lien he|inbox|\bib) (?:qua |voi )?zalo",
             r"xac thuc (?:lai )?(?:tai khoan|thong tin)",
+            r"link (?:\w+ ){0,3}(?:dang nhap|nhan tien|xac nhan|xac thuc)",
+            r"dang nhap (?:\w+ ){0,3}de nhan (?:tien|thuong|qua)",
         ),
     ),
     Signal(
@@ -251,7 +286,12 @@ SIGNALS = (
             r"tien ao",
             # A group that shows off its gains, an exchange nobody knows.
             r"nhom (?:\w+ )?(?:dau tu|chung khoan|co phieu|tien ao|coin|forex)",
-            r"(?:mo tai khoan|nap tien|dau tu) (?:\w+ ){0,3}san (?:la|ao|nuoc ngoai|khong ro)",
+            r"(?:mo tai khoan|nap tien|dau tu) (?:\w+ ){0,3}san (?:la|ao|nuoc ngoai|khong ro|"
+            r"quoc te)",
+            r"chi can (?:bo )?(?:von|nap|dau tu) (?:\w+ )?\d",
+            r"nang han muc|rut tien (?:mat )?tu the|dao han the",
+            # Papers "made again" without the exam or the office: forged.
+            r"khong can (?:di )?(?:thi|hoc|co mat)",
             r"khoe lai",
             r"lay lai (?:\w+ )?tien",
             r"thu hoi tien",
@@ -283,16 +323,12 @@ SIGNALS = (
 )
 
 
-MONEY, URGENCY, THREAT, IMPOSTOR, LURE = (
-    SIGNALS[1],
-    SIGNALS[2],
-    SIGNALS[3],
-    SIGNALS[5],
-    SIGNALS[-2],
-)
+OTP, MONEY, URGENCY, THREAT, IMPOSTOR, NEW_NUMBER = SIGNALS[:4] + SIGNALS[5:7]
+APP, LURE = SIGNALS[-3], SIGNALS[-2]
 
 URL = re.compile(r"(?i)\b((?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:/[^\s]*)?)")
-_IPURL = re.compile(r"(?i)\bhttps?://\d{1,3}(?:\.\d{1,3}){3}")
+# Masking turns an IP address into a number's tag: it still stands where a host should.
+_IPURL = re.compile(r"(?i)\bhttps?://(?:\d{1,3}(?:\.\d{1,3}){3}|\[số (?:tài khoản|điện thoại)\])")
 SHORTENERS = frozenset(
     {"bit.ly", "tinyurl.com", "t.ly", "shorturl.at", "rb.gy", "cutt.ly", "is.gd", "goo.gl",
      "tiny.cc", "s.id", "t.co", "rebrand.ly", "ow.ly", "shorten.asia"}
@@ -306,13 +342,13 @@ BRANDS = ("vneid", "dichvucong", "bocongan", "congan", "evn", "chinhphu", "vietc
           "vietinbank", "agribank", "bidv", "techcombank", "mbbank", "sacombank", "vpbank",
           "baohiemxahoi", "tongcucthue", "etax", "toaan", "vnpost", "zalo", "facebook",
           "shopee", "bhxh", "vssid", "vcb", "digibank", "viettel", "ghtk", "momo",
-          "vnpt")  # fmt: skip
+          "vnpt", "csgt")  # fmt: skip
 OFFICIAL_SUFFIXES = (".gov.vn", "vietcombank.com.vn", "vietinbank.vn", "agribank.com.vn",
                      "bidv.com.vn", "techcombank.com", "mbbank.com.vn", "sacombank.com.vn",
                      "vpbank.com.vn", "evn.com.vn", "vnpost.vn", "zalo.me", "facebook.com",
                      "shopee.vn", "tinnhiemmang.vn", "khonggianmang.vn", "evnspc.vn", "evncpc.vn",
                      "evnhcmc.vn", "viettel.vn", "viettelpost.com.vn", "ghtk.vn", "momo.vn",
-                     "vnpt.vn")  # fmt: skip
+                     "vnpt.vn", "csgt.vn", "baochinhphu.vn")  # fmt: skip
 # Words of a lure or a fake login in an address, written together as addresses have them.
 _LURE_SLUG = re.compile(
     r"nhanqua|quatang|trian|trungthuong|nhanthuong|hoantien|hoanthue|nhantien|sinhtrac|xacthuc|"
@@ -407,6 +443,9 @@ _CLAUSE = r"(?:[^.!?\n,;]|[.,](?=\d))"
 # "không bấm vào đường link lạ"): a negated request is not a request. "Nếu không chuyển khoản..."
 # is a threat, not a warning, so a condition keeps it.
 _NEGATED = re.compile(
+    # A list of what not to give, to its end: "không cung cấp số thẻ, mã OTP cho bất kỳ ai".
+    r"\b(?:khong|dung|tuyet doi khong) (?:\w+ )?(?:cung cap|chia se|tiet lo|gui|dua)[^.!?\n]{0,80}"
+    r"\bcho (?:bat ky ai|bat cu ai|ai|nguoi khac|nguoi la)\b|"
     # "không được nói với người thân" is the scammer's demand for secrecy, not a warning.
     r"(?<!\bneu )\b(?:khong|dung|tuyet doi khong) "
     r"(?!(?:duoc )?(?:tiet lo|noi|bao) (?:voi|cho) (?:nguoi than|gia dinh|nguoi nha))"
@@ -423,7 +462,7 @@ _REPORTED = re.compile(
     # "bắt tôi nộp" is asked of him: only "tôi" opening a clause.
     r"(?:^|[.!?,;] ?|\b(?:thi|nen|roi|hom nay|hom qua|sang nay|vua roi|luc nay) )"
     rf"toi (?:tu |moi )?(?:chuyen|ck|nap|nop|dong|tra|thanh toan){_CLAUSE}*|"
-    rf"\b(?:chuyen|ck|nap|nop|dong|tra)\b{_CLAUSE}* (?:roi|xong)\b(?: \w+){{0,2}}"
+    rf"\b(?:chuyen|ck|nap|nop|dong|tra|gui)\b{_CLAUSE}* (?:roi|xong)\b(?: \w+){{0,2}}"
     r"\s*(?=[.!?\n,;]|$)|"
     rf"\b(?:chuyen|ck|nap|nop|dong|tra)\b{_CLAUSE}* thanh cong\b|"
     r"\b(?:nd|noi dung)\b ?:[^\n]*|"
@@ -434,12 +473,16 @@ _REPORTED = re.compile(
 # A warning tells what scammers do ("nhiều đối tượng giả danh điện lực đến nhà thu tiền",
 # "thủ đoạn giả mạo tin nhắn yêu cầu cập nhật..."): their requests, quoted, are not made here.
 _DESCRIBED_DANGER = re.compile(
-    rf"\b(?:thu doan|doi tuong|nhieu nguoi){_CLAUSE}*|"
+    # "Đối tượng cần liên hệ..." addresses the reader as a suspect: that is the scam.
+    rf"\b(?:thu doan|doi tuong(?! (?:can|phai|vui long|co trach nhiem))|nhieu nguoi){_CLAUSE}*|"
+    # "... đều là lừa đảo", "cách nhận biết cuộc gọi giả danh": warnings and lessons.
+    r"[^.!?\n]*\bdeu la (?:lua dao|gia mao|gia)\b[^.!?\n]*|"
+    r"\b(?:nhan biet|phong tranh|phong chong|tuyen truyen|to roi)\b[^.!?\n]*|"
     # "cẩn trọng với cuộc gọi giả danh...", "triệt phá đường dây...": warnings and news.
     rf"\b(?:can trong|canh giac|coi chung|de phong|luu y) (?:voi|truoc)\b{_CLAUSE}*|"
     rf"\btriet pha\b{_CLAUSE}*|"
     # A message headed "Cảnh báo": its first sentence tells what to refuse.
-    r"^\W*canh bao\b[^.!?\n]*|"
+    r"^\W*canh bao\b[^.!?\n]*|\bcanh bao ?:[^.!?\n]*|"
     # To the end of the sentence: the scammers named as such ("kẻ gian giả danh..."; "bị kẻ gian"
     # tells the reader he is a victim, which scammers say), what they often do, and a scheme told
     # by what it does to its victims ("dụ người dân nạp tiền").
@@ -457,7 +500,18 @@ _IN_PERSON = re.compile(
     r"diem phuc vu)\b|truc tiep|"
     r"khi nhan hang|\bhoa don\b|ghi tren (?:thong bao|hoa don|giay)|mot cua|"
     # Official portals and apps: a tax paid there reaches the State.
-    r"\.gov\.vn\b|\betax\b"
+    r"\.gov\.vn\b|\betax\b|"
+    # An insurer's or a shop's own app, its office: where a customer pays a known bill.
+    r"\b(?:app|ung dung|trang|website) chinh thuc\b|\b(?:ra|tai) van phong\b"
+)
+# At the bank's own counter a code, an app or a face scan is the bank's, not a stranger's.
+_AT_COUNTER = re.compile(
+    r"\b(?:ra|den|toi|tai) (?:quay|phong giao dich|chi nhanh|tru so|diem giao dich)\b"
+)
+# Paid as every month, to the account used before: the landlord's or the school's bill.
+_ROUTINE = re.compile(
+    r"\bvao (?:so )?(?:tai khoan|stk|tk)(?: \w+){0,4} cu\b|"
+    r"\bnhu (?:moi|cac) (?:thang|khi|lan|nam|ky)\b|\bmoi khi\b|\bnhu (?:thang|lan|ky) truoc\b"
 )
 
 
@@ -476,12 +530,14 @@ _HOW_QUESTION = re.compile(
 # with a question word, or a yes/no question.
 _QUESTION_WORDS = re.compile(
     r"\b(?:lam sao|lam the nao|the nao|nhu the nao|ntn|co bao gio|la gi|o dau|nhan biet|"
-    r"tai sao|vi sao|phat hien|phong tranh|phan biet|nen lam gi|co phai (?:\w+ ){0,3}deu)\b|"
+    r"tai sao|vi sao|phat hien|phong tranh|phan biet|nen lam gi|co phai (?:\w+ ){0,3}deu|"
+    r"nhung (?:gi|chieu|thu doan|dau hieu)|ra sao)\b|"
     r"\bco (?:\w+ ){1,10}(?:khong|ko|k)\s*[?.!]*\s*$"
 )
 # Someone who did something: "có người gọi", "họ nhắn" (not "tin nhắn báo", a kind of message).
 _SOMEONE = re.compile(
-    r"\b(?:co nguoi|co ai|ai do|mot nguoi|nguoi ta|nguoi la|so la|ben do|ben kia|ho|\w+ toi) "
+    r"\b(?:co nguoi|co ai|ai do|mot nguoi|nguoi ta|nguoi la|so la|sdt la|ben do|ben kia|ho|"
+    r"\w+ toi) "
     r"(?:\w+ ){0,4}"
     r"(?:goi|nhan|nhan tin|moi|xung|bao|noi|gui|muon)\b"
 )
@@ -513,7 +569,7 @@ def general_question(folded: str) -> bool:
 # it ends with "phải làm sao".
 _PERSONAL = re.compile(
     r"\b(?:toi|minh|em|nha toi|me toi|bo toi|con toi|vua|hom qua|hom nay|nhan duoc|nhan dc|"
-    r"co nguoi|co ai|ai do|dang)\b"
+    r"co nguoi|co ai|ai do|dang(?! (?:nhap|ky|ki|bai)))\b"
 )
 
 
@@ -527,7 +583,7 @@ _VERIFIED = re.compile(
 )
 
 # The reader, addressed as scammers address their targets.
-_ADDRESSED = re.compile(r"\b(?:ban|quy khach|anh ?/?chi|ong ?/?ba)\b")
+_ADDRESSED = re.compile(r"\b(?:ban|quy khach|anh ?/?chi|ong ?/?ba|doi tuong (?:can|phai))\b")
 
 
 def check(text: str) -> Verdict:
@@ -547,10 +603,18 @@ def check(text: str) -> Verdict:
     if _VERIFIED.search(
         plain
     ):  # a relative's request, checked with him: a code or link still counts
-        matched = [s for s in matched if s not in (MONEY, IMPOSTOR)]
+        matched = [s for s in matched if s not in (MONEY, IMPOSTOR, NEW_NUMBER)]
     # A bill, fee or scholarship handled at a counter or school office: no stranger gets paid.
     actions = {s for s in matched if not s.context}
-    if actions and actions <= {MONEY, LURE} and not acting and _IN_PERSON.search(folded):
+    if (
+        actions
+        and not acting
+        and (
+            (actions <= {MONEY, LURE} and _IN_PERSON.search(folded))
+            or (actions <= {MONEY, LURE, APP, OTP} and _AT_COUNTER.search(folded))
+            or (actions == {MONEY} and _ROUTINE.search(folded) and NEW_NUMBER not in matched)
+        )
+    ):
         matched = [s for s in matched if s not in actions]
     for signal in matched:
         # "Hối thúc hoặc đe dọa" already says it: one line, both weights.
@@ -573,12 +637,12 @@ def check(text: str) -> Verdict:
 ASK = re.compile(
     r"(?:co phai|la|co bi|phai) (?:lua dao|lua|scam)|lua dao (?:khong|ko|k|hong|ha|a)\b|"
     r"kiem tra (?:giup|ho|tin|link|so)|(?:tin|link|so|trang) (?:nay|do) (?:co )?(?:an toan|that)|"
-    r"co (?:nen )?(?:tin|lam theo) (?:duoc )?(?:khong|ko|k)\b|co that (?:khong|ko|k)\b|"
+    r"co (?:nen )?(?:tin|lam theo) (?:duoc )?(?:khong|ko|k)\b|(?:co )?that (?:khong|ko|k|hok)\b|"
     r"co sao (?:khong|ko|k)\b|co (?:dang tin|uy tin)|co nen (?:chuyen|bam|cai|nghe)"
 )
 # A call, message or offer told in the citizen's own words ("có người gọi xưng...").
 DESCRIBED = re.compile(
-    r"(?:co nguoi|co ai|ai do|mot nguoi|nguoi la|so la|ben do|ho) (?:\w+ ){0,4}"
+    r"(?:co nguoi|co ai|ai do|mot nguoi|nguoi la|so la|sdt la|ben do|ho) (?:\w+ ){0,4}"
     r"(?:goi|nhan|nhan tin|moi|xung|bao|noi)\b|"
     r"(?:nhan duoc|nhan dc|vua nhan|bi goi) (?:\w+ ){0,3}(?:tin nhan|cuoc goi|sms|email|thu|link|"
     r"loi moi)|(?:duoc|dc) (?:\w+ ){0,3}moi (?:lam|vao|tham gia|dau tu)|"
