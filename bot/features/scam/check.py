@@ -65,8 +65,10 @@ SIGNALS = (
             # Card or account details typed into a form or read out.
             r"(?:dien|nhap|cung cap|doc|gui) (?:\w+ ){0,4}(?:thong tin |so )?"
             r"(?:tai khoan ngan hang|the ngan hang|so the)",
-            r"(?:otp|mat khau|cvv|ma pin) (?:\w+ ){0,3}(?:cho (?:nhan vien|toi|chung toi|ben)|de "
-            r"(?:xac|hoan|huy|nhan|mo|kich))",
+            r"(?:otp|mat khau|cvv|ma pin) (?:\w+ ){0,3}(?:cho (?:nhan vien|toi|chung toi|ben|ad|"
+            r"admin|shop|em|anh|chi)\b|de (?:xac|hoan|huy|nhan|mo|kich))",
+            r"\bma otp (?:vua|moi) (?:ve|gui|nhan|toi)\b",
+            r"\btk (?:va |vs )?mk\b",
         ),
     ),
     Signal(
@@ -86,6 +88,14 @@ SIGNALS = (
             r"phi (?:xu ly|ho so|kich hoat|thu tuc|van chuyen|ship|bao hiem khoan vay|giai ngan|"
             r"dich vu truoc|nhan thuong|mo khoa|hai quan|thong quan|nhan (?:hang|qua|buu pham))",
             r"\bcoc (?:truoc|\d)",
+            # "đóng trước thứ Sáu" is a deadline, not money up front.
+            r"\b(?:dong|nop|chuyen) truoc\b(?! (?:thu|ngay|han|cuoi|khi|\d+ ?(?:h|gio)\b))|"
+            r"\bnap phi\b|\bphi mo the\b",
+            # Cash drawn and handed over "for safe keeping": the fake-police script.
+            r"\bgiu ho\b|\brut (?:\w+ ){0,3}(?:\d|tien)[^.!?]{0,40}\b(?:gui|dua|giao) "
+            r"(?:\w+ ){0,2}(?:ho|nguoi)\b",
+            r"\bdoi tien (?:\w+ ){0,3}neu khong\b",
+            r"tai khoan ca nhan (?:\w+ ){0,3}(?:de )?(?:nop|chuyen|dong)|nop phat online",
             r"(?:hoi|xin|nho) (?:\w+ ){0,2}(?:muon|vay) (?:tien|\d)",
             r"\bchuyen giup (?:di|gap|nhe|nha|em|anh|chi|minh|toi|\d)",
             # A call or message told in the citizen's words: "bảo tôi chuyển tiền".
@@ -110,7 +120,8 @@ SIGNALS = (
             # Paying to prove something: clean money, income, a loan's worth.
             r"(?:chuyen|nop|dong|nap)[^.!?]{0,40}\bde chung minh",
             # "biến động số dư ... vào tk" is a balance notice, not a payment asked for.
-            rf"(?:chuyen|\bck|gui|nap|nop|(?<!bien )dong|tra) (?:\w+ ){{0,5}}{_DESTINATION}",
+            rf"(?:chuyen|\bck|gui|nap|nop|(?<!bien )(?<!tu )dong|tra) (?:\w+ ){{0,5}}"
+            rf"(?:{_DESTINATION})",
             rf"\bdong (?:them |truoc )?{_AMOUNT}",
             r"(?<!nguoi )(?:chuyen|nop|dong|tra) (?:khoan |tien )?(?:phi|le phi|thue)\b",
             r"dong tien (?:\w+ ){0,4}gap|can gap (?:\w+ ){0,2}\d",
@@ -149,6 +160,7 @@ SIGNALS = (
             r"\bdien (?:\w+ ){0,2}(?:se )?bi (?:cat|ngung)",
             r"tam giam",
             r"\btruc loi\b",
+            r"tung (?:\w+ ){0,3}(?:anh|clip|video|hinh)|phat tan (?:anh|clip|video|hinh)",
             r"(?:sim|thue bao) (?:\w+ ){0,4}(?:bi )?(?:khoa|cat|thu hoi)",
             r"truy to",
             r"bat giam",
@@ -205,6 +217,9 @@ SIGNALS = (
             r"ngan hang|dien luc|co quan|shipper|ban|nguoi than|con|bo|me|ba|chong|vo)",
             # A call passed on to "the police": the fake-insurance, fake-post scripts.
             r"chuyen (?:may|cuoc goi|tiep) (?:\w+ ){0,3}(?:cong an|can bo|vien kiem sat|toa an)",
+            r"mac (?:do|sac phuc|quan phuc|dong phuc) (?:cong an|canh sat)",
+            # "Bắt cóc online": the victim is told to hide alone in a hotel room.
+            r"(?:thue|vao|o) (?:phong )?(?:khach san|nha nghi)",
             r"goi video (?:\w+ ){0,6}(?:giong|mat\b)",
             r"van phong luat|luat su (?:\w+ ){0,6}lay lai",
         ),
@@ -224,9 +239,10 @@ SIGNALS = (
         "đòi quay khuôn mặt, chụp thẻ hay giấy tờ gửi qua mạng",
         4,
         (
-            r"(?:bat|mo) camera|quay (?:\w+ ){0,2}(?:khuon )?mat (?:\w+ ){0,4}(?:theo|qua|goi)",
+            r"(?:bat|mo) (?:camera|video call|goi video)|"
+            r"quay (?:\w+ ){0,2}(?:khuon )?mat (?:\w+ ){0,4}(?:theo|qua|goi)",
             r"sinh trac hoc (?:\w+ ){0,8}goi video|goi video (?:\w+ ){0,8}sinh trac",
-            r"chup (?:\w+ ){0,3}(?:2|hai) mat (?:the|cccd|can cuoc)|(?:2|hai) mat the\b",
+            r"(?:2|hai) mat (?:the|cccd|can cuoc)\b",
         ),
     ),
     Signal(
@@ -269,6 +285,7 @@ SIGNALS = (
             r"xac thuc (?:lai )?(?:tai khoan|thong tin)",
             r"link (?:\w+ ){0,3}(?:dang nhap|nhan tien|xac nhan|xac thuc)",
             r"dang nhap (?:\w+ ){0,3}de nhan (?:tien|thuong|qua)",
+            r"(?:app|ung dung) rieng\b",
         ),
     ),
     Signal(
@@ -289,10 +306,11 @@ SIGNALS = (
             r"(?:mo tai khoan|nap tien|dau tu) (?:\w+ ){0,3}san (?:la|ao|nuoc ngoai|khong ro|"
             r"quoc te)",
             r"chi can (?:bo )?(?:von|nap|dau tu) (?:\w+ )?\d",
-            r"nang han muc|rut tien (?:mat )?tu the|dao han the",
+            r"nang han muc|rut tien (?:mat )?tu the|dao han the|khong (?:can )?tham dinh",
+            r"airdrop|\busdt\b|\bbtc\b|dat lenh|xem video (?:\w+ ){0,3}(?:duoc )?tra tien",
             # Papers "made again" without the exam or the office: forged.
             r"khong can (?:di )?(?:thi|hoc|co mat)",
-            r"khoe lai",
+            r"khoe (?:\w+ ){0,2}lai\b",
             r"lay lai (?:\w+ )?tien",
             r"thu hoi tien",
             r"tra cong",
@@ -416,8 +434,8 @@ def _url_reasons(url: str) -> tuple[list[str], int]:
         reasons.append(f"đường link rút gọn ({host}) che giấu trang thật")
         score += 2
     official = _official(host)
-    compact = host.replace("-", "").replace(".", "")
-    if not official and any(brand in compact for brand in BRANDS):
+    parts = re.split(r"[.-]", host)
+    if not official and any(p.startswith(BRANDS) or p.endswith(BRANDS) for p in parts):
         reasons.append(
             f"tên miền {host} giả dạng cơ quan hoặc ngân hàng (không phải trang chính thức)"
         )
@@ -447,11 +465,11 @@ _NEGATED = re.compile(
     r"\b(?:khong|dung|tuyet doi khong) (?:\w+ )?(?:cung cap|chia se|tiet lo|gui|dua)[^.!?\n]{0,80}"
     r"\bcho (?:bat ky ai|bat cu ai|ai|nguoi khac|nguoi la)\b|"
     # "không được nói với người thân" is the scammer's demand for secrecy, not a warning.
-    r"(?<!\bneu )\b(?:khong|dung|tuyet doi khong) "
+    r"(?<!\bneu )\b(?:khong|ko|hok|dung|tuyet doi khong) (?:phai |can )?"
     r"(?!(?:duoc )?(?:tiet lo|noi|bao) (?:voi|cho) (?:nguoi than|gia dinh|nguoi nha))"
     r"(?:bao gio |he |duoc |nen |\w+ bao gio )?"
     r"(?:yeu cau|doi|hoi|xin|lam viec|goi dien|nhan tin|chuyen|chia se|cung cap|tiet lo|dua|doc|"
-    r"gui|bam|nhan vao|click|truy cap|cai|tai|thu|nop|dong tien|ket ban|lam theo)"
+    r"gui|bam|nhan vao|click|truy cap|cai|tai|thu|nop|dong tien|dong phi|ket ban|lam theo)"
     rf"{_CLAUSE}*"
 )
 # A payment told as done ("đã chuyển", "chuyển rồi", "giao dịch ... thành công") is not a request;
@@ -462,12 +480,14 @@ _REPORTED = re.compile(
     # "bắt tôi nộp" is asked of him: only "tôi" opening a clause.
     r"(?:^|[.!?,;] ?|\b(?:thi|nen|roi|hom nay|hom qua|sang nay|vua roi|luc nay) )"
     rf"toi (?:tu |moi )?(?:chuyen|ck|nap|nop|dong|tra|thanh toan){_CLAUSE}*|"
-    rf"\b(?:chuyen|ck|nap|nop|dong|tra|gui)\b{_CLAUSE}* (?:roi|xong)\b(?: \w+){{0,2}}"
+    rf"\b(?:chuyen|ck|nap|nop|dong|tra)\b{_CLAUSE}* (?:roi|xong|r)\b(?: \w+){{0,2}}"
     r"\s*(?=[.!?\n,;]|$)|"
     rf"\b(?:chuyen|ck|nap|nop|dong|tra)\b{_CLAUSE}* thanh cong\b|"
     r"\b(?:nd|noi dung)\b ?:[^\n]*|"
+    rf"\bgui\b{_CLAUSE}* (?:roi|r) (?:nha|nhe|nghe|a|do|day)\b|"
     # The bank sending a code to the citizen is its notice, not someone asking for the code.
-    r"\b(?:ngan hang|he thong|tong dai|\w+bank) (?:\w+ )?(?:gui|nhan) (?:\w+ )?(?:ma|otp)"
+    r"\b(?:ngan hang|he thong|tong dai|\w+bank|app|ung dung) (?:\w+ )?(?:gui|nhan) (?:\w+ )?"
+    r"(?:ma|otp)"
     rf"{_CLAUSE}*"
 )
 # A warning tells what scammers do ("nhiều đối tượng giả danh điện lực đến nhà thu tiền",
@@ -480,7 +500,7 @@ _DESCRIBED_DANGER = re.compile(
     r"\b(?:nhan biet|phong tranh|phong chong|tuyen truyen|to roi)\b[^.!?\n]*|"
     # "cẩn trọng với cuộc gọi giả danh...", "triệt phá đường dây...": warnings and news.
     rf"\b(?:can trong|canh giac|coi chung|de phong|luu y) (?:voi|truoc)\b{_CLAUSE}*|"
-    rf"\btriet pha\b{_CLAUSE}*|"
+    rf"\btriet pha\b{_CLAUSE}*|\bkhuyen cao\b[^.!?\n]*|"
     # A message headed "Cảnh báo": its first sentence tells what to refuse.
     r"^\W*canh bao\b[^.!?\n]*|\bcanh bao ?:[^.!?\n]*|"
     # To the end of the sentence: the scammers named as such ("kẻ gian giả danh..."; "bị kẻ gian"
@@ -502,7 +522,8 @@ _IN_PERSON = re.compile(
     # Official portals and apps: a tax paid there reaches the State.
     r"\.gov\.vn\b|\betax\b|"
     # An insurer's or a shop's own app, its office: where a customer pays a known bill.
-    r"\b(?:app|ung dung|trang|website) chinh thuc\b|\b(?:ra|tai) van phong\b"
+    r"\b(?:app|ung dung|trang|website) chinh thuc\b|\b(?:ra|tai|len|den) van phong\b|"
+    r"\bmang theo\b"
 )
 # At the bank's own counter a code, an app or a face scan is the bank's, not a stranger's.
 _AT_COUNTER = re.compile(
@@ -531,8 +552,8 @@ _HOW_QUESTION = re.compile(
 _QUESTION_WORDS = re.compile(
     r"\b(?:lam sao|lam the nao|the nao|nhu the nao|ntn|co bao gio|la gi|o dau|nhan biet|"
     r"tai sao|vi sao|phat hien|phong tranh|phan biet|nen lam gi|co phai (?:\w+ ){0,3}deu|"
-    r"nhung (?:gi|chieu|thu doan|dau hieu)|ra sao)\b|"
-    r"\bco (?:\w+ ){1,10}(?:khong|ko|k)\s*[?.!]*\s*$"
+    r"nhung (?:gi|chieu|thu doan|dau hieu)|ra sao|phai lam gi|bang cach nao|xu ly sao)\b|"
+    r"\bco (?:\w+ ){1,14}(?:khong|ko|k)(?:\s+(?:a|ah|vay|nhi|ha|ad|z|v|ban))*\s*[?.!]*\s*$"
 )
 # Someone who did something: "có người gọi", "họ nhắn" (not "tin nhắn báo", a kind of message).
 _SOMEONE = re.compile(
@@ -588,13 +609,15 @@ _ADDRESSED = re.compile(r"\b(?:ban|quy khach|anh ?/?chi|ong ?/?ba|doi tuong (?:c
 
 def check(text: str) -> Verdict:
     """Rate `text` and list the reasons."""
-    plain = folded_words(text)
+    plain = re.sub(r"['\"“”‘’]", "", folded_words(text))
     folded = _DESCRIBED_DANGER.sub(" ", _NEGATED.sub(" ", _REPORTED.sub(" ", plain)))
     folded = re.sub(r"\s*[,;:]\s*", " ", folded)
     if _PHONE_ONLY.match(text.strip()):
         return Verdict(Risk.LOW, 0, phone_only=True)
     # "Cho tôi hỏi..." opens a question; it tells of nothing that happened.
-    personal = _PERSONAL.search(re.sub(r"^(?:cho )?(?:toi|minh|em) (?:muon )?hoi\b", "", plain))
+    # "Nếu ... thì tôi phải làm gì": a case imagined; "tôi muốn cài...": a wish, not an event.
+    opening = r"^(?:cho )?(?:toi|minh|em) (?:muon )?hoi\b|^(?:toi|minh|em) (?:muon|can|dinh)\b"
+    personal = not plain.startswith("neu ") and _PERSONAL.search(re.sub(opening, "", plain))
     if general_question(plain) and not personal and not URL.search(text):
         return Verdict(Risk.LOW, 0)
     reasons, score, links = _link_reasons(text)

@@ -27,6 +27,8 @@ TEST_2026C = DATA / "scam_test_2026c.tsv"  # measured once (0.94 / 0.94), then t
 TEST_2026D = DATA / "frozen" / "scam_test_2026d.tsv"
 # Measured once after round 4 (0.93 / 0.89), then tuned on in round 5.
 TEST_2026E = DATA / "frozen" / "scam_test_2026e.tsv"
+# Written in round 5 by a writer who saw neither rules nor examples, to tune on.
+DEV_2026G = DATA / "scam_dev_2026g.tsv"
 # Written before round 5 by a writer who saw neither rules nor examples; never read while
 # writing rules; measured once.
 FROZEN = DATA / "frozen" / "scam_test_2026f.tsv"
@@ -38,6 +40,7 @@ SETS: tuple[tuple[str, Path, bool], ...] = (
     ("test 2026c (development now)", TEST_2026C, True),
     ("test 2026d (development now)", TEST_2026D, True),
     ("test 2026e (development now)", TEST_2026E, True),
+    ("development 2026g", DEV_2026G, True),
     ("test 2026f (frozen)", FROZEN, False),
 )
 

@@ -9,6 +9,7 @@ import pytest
 from bot.core.privacy import mask_text
 from bot.features.scam.check import Risk, check
 from bot.features.scam.evaluation import (
+    DEV_2026G,
     DEVELOPMENT,
     FROZEN,
     TEST,
@@ -30,6 +31,7 @@ THRESHOLDS = (
     pytest.param(FROZEN, 0.91, 0.87, id="frozen-2026f"),
     pytest.param(TEST_2026D, 0.97, 0.97, id="test-2026d"),
     pytest.param(TEST_2026E, 0.97, 0.97, id="test-2026e"),
+    pytest.param(DEV_2026G, 0.97, 0.97, id="development-2026g"),
     pytest.param(DEVELOPMENT, 0.97, 0.97, id="development"),
     pytest.param(TEST, 0.97, 0.97, id="test"),
     pytest.param(TEST_2026B, 0.97, 0.97, id="test-2026b"),
