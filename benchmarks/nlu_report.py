@@ -28,9 +28,10 @@ from bot.settings import PROJECT_ROOT
 DEV_2026 = PROJECT_ROOT / "tests" / "data" / "nlu_test_2026.tsv"
 # Measured once after session 10's round 3 (92.5% right or asked back, 7.0% wrong); tuned on.
 DEV_2026B = PROJECT_ROOT / "tests" / "data" / "frozen" / "nlu_test_2026b.tsv"
-# Written before round 4 by a writer who saw no training data, rules or earlier sets; measured
-# once after round 4 (90.1% right or asked back, 7.8% wrong).
-TEST_2026C = PROJECT_ROOT / "tests" / "data" / "frozen" / "nlu_test_2026c.tsv"
+# Measured once after round 4 (90.1% right or asked back, 7.8% wrong); tuned on in round 5.
+DEV_2026C = PROJECT_ROOT / "tests" / "data" / "frozen" / "nlu_test_2026c.tsv"
+# Written before round 5 by a writer who saw no training data, rules or earlier sets.
+TEST_2026D = PROJECT_ROOT / "tests" / "data" / "frozen" / "nlu_test_2026d.tsv"
 THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 AMBIGUITIES = (0.0, 0.03, 0.1)
 MODELS = {
@@ -159,7 +160,7 @@ def main() -> int:
     parser.add_argument(
         "--show-test-mistakes",
         action="store_true",
-        help="list the 2026c test set's mistakes too (reading them makes it a development set)",
+        help="list the 2026d test set's mistakes too (reading them makes it a development set)",
     )
     parser.add_argument(
         "--dev-only",
@@ -179,13 +180,14 @@ def main() -> int:
         "held-out (dev)": load_heldout(),
         "2026 (dev)": load_heldout(DEV_2026),
         "2026b (dev)": load_heldout(DEV_2026B),
+        "2026c (dev)": load_heldout(DEV_2026C),
     }
     if not args.dev_only:
-        sets["2026c test"] = load_heldout(TEST_2026C)
+        sets["2026d test"] = load_heldout(TEST_2026D)
     judged = asyncio.run(outcomes(MODELS["project"][1], list(sets.values())))
-    show = {"held-out (dev)", "2026 (dev)", "2026b (dev)"} if args.errors else set()
+    show = {name for name in sets if "(dev)" in name} if args.errors else set()
     if args.show_test_mistakes:
-        show.add("2026c test")
+        show.add("2026d test")
     print_outcomes(dict(zip(sets, judged, strict=False)), show)
     return 0
 

@@ -1,5 +1,5 @@
 """The second opinion's thresholds swept on the development sets: the old held-out set, the 2026
-set and the 2026b set (each measured once, tuned on since); the frozen test set is never used here.
+set, the 2026b and 2026c sets (each measured once, tuned on since); the frozen test set is never used here.
 Prints the best points; given five values (sure, plausible, near, far, floor), also the wrong
 answers at that point:
 
@@ -22,6 +22,9 @@ from bot.settings import PROJECT_ROOT
 
 DEV_2026 = PROJECT_ROOT / "tests" / "data" / "nlu_test_2026.tsv"
 DEV_2026B = PROJECT_ROOT / "tests" / "data" / "frozen" / "nlu_test_2026b.tsv"
+DEV_2026C = PROJECT_ROOT / "tests" / "data" / "frozen" / "nlu_test_2026c.tsv"
+# SWEEP_SET=3 sweeps on 2026c alone (0 = all sets).
+SET = int(__import__("os").environ.get("SWEEP_SET", "0"))
 Read = tuple[Example, list[tuple[str, float]], list[Neighbour]]
 GRID = (
     (0.6, 0.7, 0.8, 0.9, 0.95),
@@ -37,7 +40,10 @@ async def read_all() -> list[Read]:
     await runner.load()
     retriever = Retriever.load()
     found = []
-    for example in [*load_heldout(), *load_heldout(DEV_2026), *load_heldout(DEV_2026B)]:
+    sets = (None, DEV_2026, DEV_2026B, DEV_2026C)
+    only = [load_heldout(p) if p else load_heldout() for p in sets]
+    chosen = [s for s in only if not SET or s is only[SET]]
+    for example in [e for s in chosen for e in s]:
         parse = await runner.parse(example.text)
         found.append((example, ranking_of(parse), retriever.ranking(example.text)))
     await runner.stop()

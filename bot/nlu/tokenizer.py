@@ -2,7 +2,7 @@
 
 The surface text stays in `token.text` (and the message text is untouched); the lemma holds the
 lower-cased, accent-folded form with teencode expanded, so "chuyển đổi số", "chuyen doi so" and
-"cdso" share the features of CountVectorsFeaturizer (which reads lemmas by default). An
+"cdso" share the classifier's features (bot/nlu/classifier.py reads lemmas). An
 abbreviation that stands for several words becomes several tokens over the same span.
 """
 

@@ -28,9 +28,11 @@ _FATE = re.compile(
 )
 # Words of time and belonging, in questions of any kind.
 _TIME = re.compile(r" (?:nay|gio|bay gio|hien nay|hien tai|thuoc|o dau) ")
-# Cues that a message asks for a unit's one-stop office.
+# Cues that a message asks for a unit's one-stop office, or where to hand in papers now
+# ("trước ở huyện Diên Khánh, giờ nộp hồ sơ ở đâu"): the office answer says where.
 _OFFICE = re.compile(
-    r" (?:mot cua|ubnd|uy ban|tru so|dia chi|hanh chinh cong|tiep nhan ho so|bo phan tiep nhan) "
+    r" (?:mot cua|ubnd|uy ban|tru so|dia chi|hanh chinh cong|tiep nhan ho so|bo phan tiep nhan"
+    r"|nop (?:\w+ ){0,3}o dau|nop (?:ho so|hs)|lam (?:thu tuc|ho so|giay to)) "
 )
 # Longer messages are not such questions (a pasted notice "UBND phường ... thông báo ..." is
 # for the NLU and the scam check).
