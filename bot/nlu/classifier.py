@@ -101,7 +101,10 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         classes = self.pipeline.classes_
         for message, row in zip(messages, probabilities, strict=True):
             ranking = sorted(
-                ({"name": str(name), "confidence": float(p)} for name, p in zip(classes, row)),
+                (
+                    {"name": str(name), "confidence": float(p)}
+                    for name, p in zip(classes, row, strict=False)
+                ),
                 key=lambda entry: -float(entry["confidence"]),
             )
             message.set(INTENT, ranking[0], add_to_output=True)

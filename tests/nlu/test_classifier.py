@@ -34,7 +34,10 @@ async def test_ranking_is_a_distribution_over_intents(runner: AssistantRunner) -
 def test_a_model_without_the_classifier_file_ranks_nothing(tmp_path: Path) -> None:
     storage = LocalModelStorage(tmp_path)
     component = TfidfIntentClassifier.load(
-        {}, storage, Resource("missing"), execution_context=None  # type: ignore[arg-type]
+        {},
+        storage,
+        Resource("missing"),
+        execution_context=None,  # type: ignore[arg-type]
     )
     assert component.pipeline is None
     assert component.process([]) == []
