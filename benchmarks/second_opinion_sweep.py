@@ -1,5 +1,5 @@
-"""The second opinion's thresholds swept on the development sets: the old held-out set, the 2026
-set, the 2026b and 2026c sets (each measured once, tuned on since); the frozen test set is never used here.
+"""The second opinion's thresholds swept on the development sets: the old held-out set, the 2026,
+2026b and 2026c sets (each measured once, tuned on since); the frozen test set is never used here.
 Prints the best points; given five values (sure, plausible, near, far, floor), also the wrong
 answers at that point:
 

@@ -75,8 +75,12 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         return cls(config, model_storage, resource)
 
     def _new_pipeline(self) -> Pipeline:
+        # Lemmas are already words: split on spaces only ("n10_10", "__emoji_ok__" stay whole).
+        words_only = r"\S+"
         word = TfidfVectorizer(
-            analyzer="word", ngram_range=tuple(self.config["word_ngrams"]), token_pattern=r"\S+"
+            analyzer="word",
+            ngram_range=tuple(self.config["word_ngrams"]),
+            token_pattern=words_only,
         )
         char = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.config["char_ngrams"]))
         classifier = LogisticRegression(
