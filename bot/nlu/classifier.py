@@ -104,13 +104,8 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         probabilities = self.pipeline.predict_proba([lemma_text(m) for m in messages])
         classes = self.pipeline.classes_
         for message, row in zip(messages, probabilities, strict=True):
-            ranking = sorted(
-                (
-                    {"name": str(name), "confidence": float(p)}
-                    for name, p in zip(classes, row, strict=False)
-                ),
-                key=lambda entry: -float(entry["confidence"]),
-            )
+            pairs = sorted(zip(classes, row, strict=True), key=lambda pair: -float(pair[1]))
+            ranking = [{"name": str(name), "confidence": float(p)} for name, p in pairs]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(
                 "intent_ranking", ranking[: self.config["ranking_length"]], add_to_output=True
