@@ -54,8 +54,10 @@ SIGNALS = (
         4,
         (
             # "điện thoại hết pin" folds like "điền ... PIN": a phone's battery, not a code.
-            r"(?:doc|cung cap|nhap|bao lai|bao cho|dien(?! thoai)) (?:\w+ ){0,3}"
-            r"(?:ma|otp|mat khau|cvv|passcode|(?<!het )pin)\b"
+            # "cắt điện, ba má" folds like "điền ... mã": electricity and a mother, no code.
+            r"(?:doc|cung cap|nhap|bao lai|bao cho|"
+            r"(?<!cat )(?<!cup )(?<!tien )dien(?! thoai| luc)) (?:\w+ ){0,3}"
+            r"(?:(?<!ba )ma|otp|mat khau|cvv|passcode|(?<!het )pin)\b"
             r"(?! (?:giam|khuyen|don|van don|qr|so thue))",
             # "mà" (but) folds like "mã": after "gửi", "cho", "xin" the code must look like one.
             # "hãy đổi mật khẩu" (change it) folds like "đòi mật khẩu" (demand it): advice.
@@ -68,6 +70,8 @@ SIGNALS = (
             r"(?:otp|mat khau|cvv|ma pin) (?:\w+ ){0,3}(?:cho (?:nhan vien|toi|chung toi|ben|ad|"
             r"admin|shop|em|anh|chi)\b|de (?:xac|hoan|huy|nhan|mo|kich))",
             r"\bma otp (?:vua|moi) (?:ve|gui|nhan|toi)\b",
+            # "đọc giúp em 6 số vừa gửi về điện thoại": the code, without its name.
+            r"\bdoc (?:\w+ ){0,3}(?:\d+ )?(?:so|ky tu|chu so) (?:vua|moi) (?:gui|ve|nhan|den)\b",
             r"\btk (?:va |vs )?mk\b",
         ),
     ),
@@ -95,6 +99,9 @@ SIGNALS = (
             r"\bgiu ho\b|\brut (?:\w+ ){0,3}(?:\d|tien)[^.!?]{0,40}\b(?:gui|dua|giao) "
             r"(?:\w+ ){0,2}(?:ho|nguoi)\b",
             r"\bdoi tien (?:\w+ ){0,3}neu khong\b",
+            # Extortion: money demanded, or "then it is deleted".
+            r"\bbi doi (?:tien|\d)|\bdoi (?:tien|\d+ ?(?:k|tr|trieu)) (?:\w+ ){0,2}(?:moi|thi) "
+            r"(?:xoa|go|tra|thoi)\b",
             r"tai khoan ca nhan (?:\w+ ){0,3}(?:de )?(?:nop|chuyen|dong)|nop phat online",
             r"(?:hoi|xin|nho) (?:\w+ ){0,2}(?:muon|vay) (?:tien|\d)",
             r"\bchuyen giup (?:di|gap|nhe|nha|em|anh|chi|minh|toi|\d)",
@@ -141,7 +148,7 @@ SIGNALS = (
             r"\bkhan\b",
             r"khan cap",
             r"ngay lap tuc",
-            r"trong (?:vong )?\d+ ?(?:h|gio|phut)\b",
+            r"trong (?:vong )?\d+ ?(?:h|gio|tieng|phut)\b",
             r"\b24h\b",
             r"het han",
             # "gặp" folds like "gấp": only the urgent uses.
@@ -160,7 +167,8 @@ SIGNALS = (
             r"\bdien (?:\w+ ){0,2}(?:se )?bi (?:cat|ngung)",
             r"tam giam",
             r"\btruc loi\b",
-            r"tung (?:\w+ ){0,3}(?:anh|clip|video|hinh)|phat tan (?:anh|clip|video|hinh)",
+            r"tung (?:\w+ ){0,3}(?:anh|clip|video|hinh)|phat tan\b",
+            r"(?:gui|tung) (?:\w+ ){0,3}(?:cho )?(?:toan bo |het )?(?:ban be|nguoi than|co quan)",
             r"(?:sim|thue bao) (?:\w+ ){0,4}(?:bi )?(?:khoa|cat|thu hoi)",
             r"truy to",
             r"bat giam",
@@ -465,7 +473,8 @@ _NEGATED = re.compile(
     r"\b(?:khong|dung|tuyet doi khong) (?:\w+ )?(?:cung cap|chia se|tiet lo|gui|dua)[^.!?\n]{0,80}"
     r"\bcho (?:bat ky ai|bat cu ai|ai|nguoi khac|nguoi la)\b|"
     # "không được nói với người thân" is the scammer's demand for secrecy, not a warning.
-    r"(?<!\bneu )\b(?:khong|ko|hok|dung|tuyet doi khong) (?:phai |can )?"
+    # "... không chuyển 20 triệu thì tao gửi...": a condition, the threat of an extortioner.
+    rf"(?<!\bneu )\b(?:khong|ko|hok|dung|tuyet doi khong) (?!{_CLAUSE}*\bthi\b)(?:phai |can )?"
     r"(?!(?:duoc )?(?:tiet lo|noi|bao) (?:voi|cho) (?:nguoi than|gia dinh|nguoi nha))"
     r"(?:bao gio |he |duoc |nen |\w+ bao gio )?"
     r"(?:yeu cau|doi|hoi|xin|lam viec|goi dien|nhan tin|chuyen|chia se|cung cap|tiet lo|dua|doc|"
@@ -480,7 +489,8 @@ _REPORTED = re.compile(
     # "bắt tôi nộp" is asked of him: only "tôi" opening a clause.
     r"(?:^|[.!?,;] ?|\b(?:thi|nen|roi|hom nay|hom qua|sang nay|vua roi|luc nay) )"
     rf"toi (?:tu |moi )?(?:chuyen|ck|nap|nop|dong|tra|thanh toan){_CLAUSE}*|"
-    rf"\b(?:chuyen|ck|nap|nop|dong|tra)\b{_CLAUSE}* (?:roi|xong|r)\b(?: \w+){{0,2}}"
+    # "chuyển trước 50k rồi mới giao" asks first: "rồi mới" is no payment done.
+    rf"\b(?:chuyen|ck|nap|nop|dong|tra)\b{_CLAUSE}* (?:roi|xong|r)\b(?! moi)(?: \w+){{0,2}}"
     r"\s*(?=[.!?\n,;]|$)|"
     rf"\b(?:chuyen|ck|nap|nop|dong|tra)\b{_CLAUSE}* thanh cong\b|"
     r"\b(?:nd|noi dung)\b ?:[^\n]*|"
@@ -503,6 +513,9 @@ _DESCRIBED_DANGER = re.compile(
     rf"\btriet pha\b{_CLAUSE}*|\bkhuyen cao\b[^.!?\n]*|"
     # A message headed "Cảnh báo": its first sentence tells what to refuse.
     r"^\W*canh bao\b[^.!?\n]*|\bcanh bao ?:[^.!?\n]*|"
+    # A warning about calls, to the people; a scammers' trick ("chiêu giả danh") told.
+    r"\bcanh bao (?:ve|nguoi dan|ba con|moi nguoi)\b[^.!?\n]*|"
+    r"\bchieu (?:gia|lua|mao|tro)[^.!?\n]*|"
     # To the end of the sentence: the scammers named as such ("kẻ gian giả danh..."; "bị kẻ gian"
     # tells the reader he is a victim, which scammers say), what they often do, and a scheme told
     # by what it does to its victims ("dụ người dân nạp tiền").
@@ -525,6 +538,8 @@ _IN_PERSON = re.compile(
     r"\b(?:app|ung dung|trang|website) chinh thuc\b|\b(?:ra|tai|len|den) van phong\b|"
     r"\bmang theo\b"
 )
+# Apps from the official stores, with only official links: the agencies' own instructions.
+_OFFICIAL_STORE = re.compile(r"\b(?:app ?store|ch ?play|google play)\b")
 # At the bank's own counter a code, an app or a face scan is the bank's, not a stranger's.
 _AT_COUNTER = re.compile(
     r"\b(?:ra|den|toi|tai) (?:quay|phong giao dich|chi nhanh|tru so|diem giao dich)\b"
@@ -636,6 +651,7 @@ def check(text: str) -> Verdict:
             (actions <= {MONEY, LURE} and _IN_PERSON.search(folded))
             or (actions <= {MONEY, LURE, APP, OTP} and _AT_COUNTER.search(folded))
             or (actions == {MONEY} and _ROUTINE.search(folded) and NEW_NUMBER not in matched)
+            or (actions == {APP} and _OFFICIAL_STORE.search(folded) and official_only(text))
         )
     ):
         matched = [s for s in matched if s not in actions]
