@@ -17,7 +17,7 @@ from bot.core.replies import Reply
 from bot.core.services import Services
 from bot.nlu.live_retrieval import LiveRetriever
 from bot.nlu.retrieval import Retriever
-from bot.nlu.second_opinion import FALLBACK, Decision, Kind, decide, ranking_of
+from bot.nlu.second_opinion import FALLBACK, Decision, Kind, decide, ranking_of, sure_alone
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,9 @@ def chat(desk: None, services: Services) -> ChatHandlers:
             log.warning("parse before the dialogue failed: %s", type(exc).__name__)
             return None
         ranking = ranking_of(parse)
-        retriever = await retrieval.current()
-        turn.reading = decide(ranking, retriever.ranking(text), topics, offerable=offerable)
+        # Most messages are read surely by the classifier: the search costs a millisecond.
+        neighbours = [] if sure_alone(ranking) else (await retrieval.current()).ranking(text)
+        turn.reading = decide(ranking, neighbours, topics, offerable=offerable)
         turn.ranking = ranking
         return None
 

@@ -27,6 +27,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
+from bot.nlu.fast_scores import FastScores
+
 logger = logging.getLogger(__name__)
 
 # What the stored model may contain: scikit-learn's and NumPy's own types, nothing else.
@@ -63,6 +65,11 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.pipeline: Pipeline | None = None
+        self._scores: FastScores | None = None
+
+    def _use(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self._scores = FastScores(pipeline)
 
     @classmethod
     def create(
@@ -94,18 +101,18 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             return self._resource
         pipeline = self._new_pipeline()
         pipeline.fit([lemma_text(e) for e in examples], [e.get(INTENT) for e in examples])
-        self.pipeline = pipeline
+        self._use(pipeline)
         self.persist()
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self.pipeline is None or not messages:
+        if self._scores is None or not messages:
             return messages
-        probabilities = self.pipeline.predict_proba([lemma_text(m) for m in messages])
-        classes = self.pipeline.classes_
-        for message, row in zip(messages, probabilities, strict=True):
+        classes = self._scores.classes
+        for message in messages:
+            row = self._scores.proba(lemma_text(message))
             pairs = sorted(zip(classes, row, strict=True), key=lambda pair: -float(pair[1]))
-            ranking = [{"name": str(name), "confidence": float(p)} for name, p in pairs]
+            ranking = [{"name": name, "confidence": float(p)} for name, p in pairs]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(
                 "intent_ranking", ranking[: self.config["ranking_length"]], add_to_output=True
@@ -141,7 +148,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
                 unknown = [t for t in types if not t.startswith(_TRUSTED_PREFIXES)]
                 if unknown:
                     raise ValueError(f"unexpected types in {path.name}: {unknown}")
-                component.pipeline = sio.load(path, trusted=types)
+                component._use(sio.load(path, trusted=types))
         except ValueError as error:
             # A model without this component's file: the classifier ranks nothing.
             logger.warning("intent classifier not loaded: %s", error)

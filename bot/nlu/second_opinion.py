@@ -79,6 +79,11 @@ def ranking_of(parse: dict[str, Any]) -> list[tuple[str, float]]:
     return sorted(ranked, key=lambda pair: -pair[1])
 
 
+def sure_alone(ranking: Sequence[tuple[str, float]], limits: Thresholds = TUNED) -> bool:
+    """Whether the classifier answers alone: the nearest examples need not be looked up."""
+    return bool(ranking) and ranking[0][1] >= limits.sure
+
+
 def decide(
     ranking: Sequence[tuple[str, float]],
     neighbours: Sequence[Neighbour],
@@ -94,7 +99,7 @@ def decide(
     topic = topics.topic_of(intent)
     near = neighbours[0] if neighbours else Neighbour(FALLBACK, 0.0)
     near_topic = topics.topic_of(near.intent)
-    if confidence >= limits.sure:
+    if sure_alone(ranking, limits):
         return Decision(Kind.ANSWER, intent, confidence=confidence)
     agree = near_topic == topic
     backed = near.score >= limits.near and confidence >= limits.floor
