@@ -1,4 +1,4 @@
-"""The scam check's answer: the verdict, the reasons found, what to do now, where to report."""
+"""The scam check's answer: the verdict, the reasons found and what to do now; where to report."""
 
 from __future__ import annotations
 
@@ -47,8 +47,9 @@ def answer(verdict: Verdict) -> list[Reply]:
         {"title": "Nhận biết lừa đảo", "payload": "/scam_general"},
         {"title": "Kiểm tra tin khác", "payload": "/scam_check"},
     )
+    # What to do now goes with the verdict: two messages, not three, for a phone screen and for
+    # the platforms' send quotas.
     return [
-        Reply("\n".join(lines)),
-        Reply(t["advice"][risk]),
+        Reply("\n".join(lines) + f"\n\n{t['advice'][risk]}"),
         Reply(f"{t['report']}\n{source}", buttons),
     ]

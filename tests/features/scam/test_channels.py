@@ -11,7 +11,7 @@ async def test_a_forwarded_scam_on_messenger_gets_the_verdict(channels: Channels
     channels.consented("facebook", "8801")
     body = fb_text("8801", SCAM, "m_scam")
     assert (await channels.post_facebook(body)).status == 200
-    sent = await channels.graph.wait_messages(3)
+    sent = await channels.graph.wait_messages(2)
     texts = "\n".join(r.body["message"]["text"] for r in sent)
     assert "RẤT CÓ THỂ LÀ LỪA ĐẢO" in texts
     assert channels.rows("SELECT intent, topic FROM messages WHERE direction = 'in'") == [

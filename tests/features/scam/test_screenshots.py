@@ -123,7 +123,7 @@ async def test_a_scam_screenshot_on_zalo_gets_the_warning(shots: Channels) -> No
     shots.consented("zalo", "24680101")
     url = shots.zalo.serve_image("sms.png", Served(drawn(SCAM_SMS)))
     await timed(shots.post_zalo(zalo_image("24680101", "z_img1", url)))
-    await shots.zalo.wait_for(shots.zalo.SEND, 3)
+    await shots.zalo.wait_for(shots.zalo.SEND, 2)
     texts = zalo_texts(shots.zalo, "24680101")
     assert WARNING in texts and "vcb-xacminh.top" in texts
     assert ADVICE not in texts
@@ -138,7 +138,7 @@ async def test_a_scam_screenshot_on_messenger_gets_the_warning(shots: Channels) 
     shots.consented("facebook", "8811")
     url = shots.graph.serve_image("sms.png", Served(drawn(SCAM_SMS)))
     await timed(shots.post_facebook(fb_image("8811", "m_img1", url)))
-    await shots.graph.wait_messages(3)
+    await shots.graph.wait_messages(2)
     texts = fb_texts(shots.graph, "8811")
     assert WARNING in texts and "vcb-xacminh.top" in texts
     assert ADVICE not in texts
@@ -152,7 +152,7 @@ async def test_a_harmless_screenshot_gets_the_checks_answer_and_a_caveat(
     lines = ("Lịch họp tổ dân phố: 19 giờ thứ Năm", "tại nhà văn hóa thôn. Mời bà con đến dự.")
     url = shots.zalo.serve_image("hop.png", Served(drawn(lines)))
     await timed(shots.post_zalo(zalo_image("24680103", "z_img3", url)))
-    await shots.zalo.wait_for(shots.zalo.SEND, 4)
+    await shots.zalo.wait_for(shots.zalo.SEND, 3)
     texts = zalo_texts(shots.zalo, "24680103")
     assert "chưa thấy dấu hiệu lừa đảo rõ ràng" in texts
     assert "có thể sót chữ hoặc đường link" in texts
@@ -210,7 +210,7 @@ async def test_other_citizens_are_answered_while_a_screenshot_is_read(shots: Cha
     await shots.graph.wait_messages(1)
     first = shots.graph.messages()[0].body["recipient"]["id"]
     text_reply_s = time.perf_counter() - started
-    await shots.graph.wait_messages_to("8814", 3, timeout=60)
+    await shots.graph.wait_messages_to("8814", 2, timeout=60)
     screenshot_s = time.perf_counter() - started
     assert first == "8815", "the text message waited for the screenshot"
     assert ack_s < 1.0
