@@ -23,13 +23,13 @@ from bot.features.scam.evaluation import (
 )
 
 # Development sets and the least precision and recall CI accepts on each, a little below the
-# figures measured on 2026-11-30 after round 3 of issue 16 (1.00 / 1.00 on all four). The test
-# parts were measured once before being tuned on: scam_test.tsv 0.89 / 0.90, 2026b 0.93 / 0.96,
-# 2026c 0.94 / 0.94. 2026d, measured once after round 3: 0.91 / 0.92 (its mistakes never read).
-# The frozen part (2026e), measured once on 2026-11-30 after round 4: precision 0.93, recall 0.89
-# (67 of 75 scams warned, 5 of 75 harmless messages warned). CI holds both a little below.
+# figures measured after round 5b of issue 16 (1.00 / 1.00 on all of them). The test parts were
+# each measured once before being tuned on: scam_test.tsv 0.89 / 0.90, 2026b 0.93 / 0.96, 2026c
+# 0.94 / 0.94, 2026d 0.91 / 0.92, 2026e 0.93 / 0.89, 2026f 0.946 / 0.933; 2026g was written to
+# tune on. The frozen part (2026h), measured once on 2026-12-01 after round 5b: precision 0.959
+# (71 of 74 warnings right), recall 0.947 (71 of 75 scams warned). CI holds it a little below.
 THRESHOLDS = (
-    pytest.param(FROZEN, 0.91, 0.87, id="frozen-2026h"),
+    pytest.param(FROZEN, 0.94, 0.93, id="frozen-2026h"),
     pytest.param(TEST_2026D, 0.97, 0.97, id="test-2026d"),
     pytest.param(TEST_2026E, 0.97, 0.97, id="test-2026e"),
     pytest.param(DEV_2026G, 0.97, 0.97, id="development-2026g"),
