@@ -128,6 +128,7 @@ async def test_review_assign_retrain_swap_then_edit_and_roll_back(
             await wait_ready(http, port, 2)
             workers = Workers(port, proc.pid)
             assert len(workers.pids()) == 2
+            await workers.all_ready()
 
             # Before: neither worker understands the question.
             before = await ask_on_every_worker(workers, QUESTION)

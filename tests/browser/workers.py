@@ -101,6 +101,18 @@ class Workers:
                     found.append(pid)
         return sorted(found)
 
+    async def all_ready(self, within_s: float = 180) -> None:
+        """Each worker's /readyz answers 200: under load one loads its model long after the other."""
+        deadline = asyncio.get_running_loop().time() + within_s
+        for pid in self.pids():
+            while True:
+                async with self.on(pid) as connection:
+                    status, _ = await connection.request("GET", "/readyz")
+                if status == 200:
+                    break
+                assert asyncio.get_running_loop().time() < deadline, f"worker {pid} not ready"
+                await asyncio.sleep(0.5)
+
     def worker_of(self, connection: Connection) -> int | None:
         """The worker that accepted `connection` (once it answered on it)."""
         inode = _socket_inode(self.port, connection.local_port)

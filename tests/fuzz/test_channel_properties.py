@@ -150,3 +150,10 @@ def test_any_json_parses_to_zalo_events_or_one_clean_error(body: Any) -> None:
 def test_any_bytes_parse_or_fail_cleanly(raw: bytes) -> None:
     _events_or_clean_error(facebook, raw)
     _events_or_clean_error(zalo, raw)
+
+
+def test_zalo_signature_over_a_timestamp_with_nul_verifies() -> None:
+    # Found by the property above: storage cleaning must not change what was signed.
+    raw = json.dumps({"event_name": "user_send_text", "timestamp": "\x00"}).encode()
+    header = zalo_signature(ZALO_APP_ID, raw, "\x00", ZALO_SECRET)
+    assert zalo.verify({"X-ZEvent-Signature": header}, raw)

@@ -27,15 +27,16 @@ from tests.fakes.settings import make_settings
 
 pytestmark = pytest.mark.model
 
-QUESTION = "xe buýt điện ở Nha Trang chạy tuyến nào"
+# A question `make train`'s model misses (it asks back or says it has not understood).
+QUESTION = "đặt lịch tiêm chủng cho bé ở trạm y tế qua app nào"
 REVIEWED = [
     QUESTION,
-    "tuyến xe buýt điện Nha Trang",
-    "xe buýt điện Nha Trang đi những đâu",
-    "giờ chạy xe buýt điện ở Nha Trang",
-    "xe buýt điện có chạy ra sân bay Cam Ranh không",
+    "tiêm chủng cho trẻ đăng ký trên điện thoại được không",
+    "xem lịch tiêm của con trên ứng dụng nào",
+    "sổ tiêm chủng điện tử của bé xem ở đâu",
+    "đặt lịch tiêm cho con online",
 ]
-NEW = "Trong giao thông"  # sector_transport's answer
+NEW = "Trong y tế"  # sector_health's answer
 
 
 async def _reply(client: TestClient, sender: str) -> str:
@@ -76,8 +77,8 @@ async def test_retrain_swap_and_rollback_on_the_in_process_assistant(
                 reviewed_examples.insert().values(
                     created_at=now,
                     text=text,
-                    intent="sector_transport",
-                    group_key="xe-buyt-dien",
+                    intent="sector_health",
+                    group_key="tiem-chung",
                     reviewer="admin",
                     kind="assign",
                 )

@@ -26,7 +26,6 @@ from bot.channels.base import (
 )
 from bot.channels.text import split_text
 from bot.channels.zalo.signing import SIGNATURE_HEADER, verify_zalo
-from bot.core.jsonbody import BadJson, loads_object
 from bot.core.replies import Reply
 
 PLATFORM = "zalo"
@@ -61,6 +60,15 @@ def _str(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _signed_timestamp(raw: bytes) -> str:
+    """The body's timestamp as Zalo signed it: read raw, before storage cleaning replaces NUL."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return ""  # unreadable: signed without one, and dead-lettered if genuine
+    return _str(body.get("timestamp")) if isinstance(body, dict) else ""
+
+
 class ZaloAdapter(ChannelAdapter):
     platform = PLATFORM
     signature_header = SIGNATURE_HEADER
@@ -79,10 +87,7 @@ class ZaloAdapter(ChannelAdapter):
                 return False
             # The signed string includes the body's own timestamp, so it has to be read first;
             # nothing else of the body is trusted (or stored) before the check passes.
-            try:
-                timestamp = _str(loads_object(raw).get("timestamp"))
-            except BadJson:
-                timestamp = ""  # unreadable: signed without one, and dead-lettered if genuine
+            timestamp = _signed_timestamp(raw)
             return verify_zalo(self._app_id, self._oa_secret_key, raw, timestamp, header)
         except Exception:  # a verifier never raises: anything odd is simply "not signed"
             return False
