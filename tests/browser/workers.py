@@ -102,7 +102,7 @@ class Workers:
         return sorted(found)
 
     async def all_ready(self, within_s: float = 180) -> None:
-        """Each worker's /readyz answers 200: under load one loads its model long after the other."""
+        """Every worker answers /readyz with 200 (under load one loads its model much later)."""
         deadline = asyncio.get_running_loop().time() + within_s
         for pid in self.pids():
             while True:
