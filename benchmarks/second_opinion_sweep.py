@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sys
 
 from actions.content import content
@@ -24,7 +25,7 @@ DEV_2026 = PROJECT_ROOT / "tests" / "data" / "nlu_test_2026.tsv"
 DEV_2026B = PROJECT_ROOT / "tests" / "data" / "frozen" / "nlu_test_2026b.tsv"
 DEV_2026C = PROJECT_ROOT / "tests" / "data" / "frozen" / "nlu_test_2026c.tsv"
 # SWEEP_SET=3 sweeps on 2026c alone (0 = all sets).
-SET = int(__import__("os").environ.get("SWEEP_SET", "0"))
+SET = int(os.environ.get("SWEEP_SET", "0"))
 Read = tuple[Example, list[tuple[str, float]], list[Neighbour]]
 GRID = (
     (0.6, 0.7, 0.8, 0.9, 0.95),
@@ -40,10 +41,9 @@ async def read_all() -> list[Read]:
     await runner.load()
     retriever = Retriever.load()
     found = []
-    sets = (None, DEV_2026, DEV_2026B, DEV_2026C)
-    only = [load_heldout(p) if p else load_heldout() for p in sets]
-    chosen = [s for s in only if not SET or s is only[SET]]
-    for example in [e for s in chosen for e in s]:
+    paths = (None, DEV_2026, DEV_2026B, DEV_2026C)
+    chosen = [p for i, p in enumerate(paths) if not SET or i == SET]
+    for example in [e for p in chosen for e in (load_heldout(p) if p else load_heldout())]:
         parse = await runner.parse(example.text)
         found.append((example, ranking_of(parse), retriever.ranking(example.text)))
     await runner.stop()

@@ -571,11 +571,11 @@ _QUESTION_WORDS = re.compile(
     r"\bco (?:\w+ ){1,14}(?:khong|ko|k)(?:\s+(?:a|ah|vay|nhi|ha|ad|z|v|ban))*\s*[?.!]*\s*$"
 )
 # Someone who did something: "có người gọi", "họ nhắn" (not "tin nhắn báo", a kind of message).
+# Who called or wrote, and what they did, as a citizen tells it (shared with DESCRIBED below).
+_CALLER = r"co nguoi|co ai|ai do|mot nguoi|nguoi la|so la|sdt la|ben do|ho"
+_CALLED = r"goi|nhan|nhan tin|moi|xung|bao|noi"
 _SOMEONE = re.compile(
-    r"\b(?:co nguoi|co ai|ai do|mot nguoi|nguoi ta|nguoi la|so la|sdt la|ben do|ben kia|ho|"
-    r"\w+ toi) "
-    r"(?:\w+ ){0,4}"
-    r"(?:goi|nhan|nhan tin|moi|xung|bao|noi|gui|muon)\b"
+    rf"\b(?:{_CALLER}|nguoi ta|ben kia|\w+ toi) (?:\w+ ){{0,4}}(?:{_CALLED}|gui|muon)\b"
 )
 # "... thì có phải lừa đảo không?": a case imagined, not a message received.
 _HYPOTHETICAL = re.compile(r"\bthi (?:co|la|phai)\b")
@@ -681,8 +681,7 @@ ASK = re.compile(
 )
 # A call, message or offer told in the citizen's own words ("có người gọi xưng...").
 DESCRIBED = re.compile(
-    r"(?:co nguoi|co ai|ai do|mot nguoi|nguoi la|so la|sdt la|ben do|ho) (?:\w+ ){0,4}"
-    r"(?:goi|nhan|nhan tin|moi|xung|bao|noi)\b|"
+    rf"(?:{_CALLER}) (?:\w+ ){{0,4}}(?:{_CALLED})\b|"
     r"(?:nhan duoc|nhan dc|vua nhan|bi goi) (?:\w+ ){0,3}(?:tin nhan|cuoc goi|sms|email|thu|link|"
     r"loi moi)|(?:duoc|dc) (?:\w+ ){0,3}moi (?:lam|vao|tham gia|dau tu)|"
     r"\b(?:goi|nhan|nhan tin|gui) (?:\w+ ){0,4}(?:xung|bao|noi|doi|nho|muon|bat|yeu cau)\b"
