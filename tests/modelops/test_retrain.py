@@ -92,18 +92,21 @@ async def test_retrain_swap_and_rollback_on_the_in_process_assistant(
     assert resp.status == 409  # one at a time
 
     states: list[str] = []
+    asked_during = False
     deadline = time.monotonic() + 400
     while True:
         progress = await (await client.get("/admin/models/progress")).json()
         if not states or states[-1] != progress["state"]:
             states.append(progress["state"])
         # The assistant keeps answering during the training.
-        if progress["state"] == "training" and states.count("training") == 1:
-            assert old in await _reply(client, f"during-{len(states)}")
+        if progress["state"] == "training" and not asked_during:
+            asked_during = True  # once: the web chat limits questions per address
+            assert old in await _reply(client, "during")
         if progress["state"] in {"done", "failed"}:
             break
         assert time.monotonic() < deadline, f"training too slow: {progress}"
-        await asyncio.sleep(2)
+        # Often: the evaluation of today's classifier takes about a second.
+        await asyncio.sleep(0.2)
     assert progress["state"] == "done", progress
     assert progress["message"] == "Xong"
     assert "training" in states and "evaluating" in states
